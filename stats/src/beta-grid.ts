@@ -412,20 +412,38 @@ export function quantileOnGrid(grid: BetaGrid, j: number, p: number): number {
   while (panel < grid.lastPanel[j]! && grid.edgeCdf[edgeBase + panel + 1]! < p) panel++;
   let lo = edges[panel]!;
   let hi = edges[panel + 1]!;
-  // Start from linear interpolation of the CDF across the panel.
-  const cdfLo = grid.edgeCdf[edgeBase + panel]!;
-  const cdfHi = grid.edgeCdf[edgeBase + panel + 1]!;
-  let y = cdfHi > cdfLo ? lo + ((hi - lo) * (p - cdfLo)) / (cdfHi - cdfLo) : (lo + hi) / 2;
+  // Start from linear interpolation between the tabulated CDF values that bracket p: the panel
+  // edges and its nodes.
+  const m = grid.rule.size;
+  let yLeft = lo;
+  let cdfLeft = grid.edgeCdf[edgeBase + panel]!;
+  let yRight = hi;
+  let cdfRight = grid.edgeCdf[edgeBase + panel + 1]!;
+  for (let k = 0; k < m; k++) {
+    const n = panel * m + k;
+    const c = grid.cdf[j * grid.nodeCount + n]!;
+    if (c < p) {
+      yLeft = grid.y[n]!;
+      cdfLeft = c;
+    } else {
+      yRight = grid.y[n]!;
+      cdfRight = c;
+      break;
+    }
+  }
+  let y =
+    cdfRight > cdfLeft
+      ? yLeft + ((yRight - yLeft) * (p - cdfLeft)) / (cdfRight - cdfLeft)
+      : (lo + hi) / 2;
   for (let iter = 0; iter < 50; iter++) {
     const diff = cdfInPanel(grid, j, panel, y) - p;
+    const slope = logitDensity(grid, j, y);
+    const step = slope > 0 ? diff / slope : Number.POSITIVE_INFINITY;
+    if (Math.abs(step) < 1e-12 * (1 + Math.abs(y))) return logistic(y - step);
     if (diff > 0) hi = y;
     else lo = y;
-    const slope = logitDensity(grid, j, y);
-    let next = slope > 0 ? y - diff / slope : (lo + hi) / 2;
-    if (!(next > lo && next < hi)) next = (lo + hi) / 2;
-    const done = Math.abs(next - y) < 1e-12 * (1 + Math.abs(y));
-    y = next;
-    if (done) break;
+    // Newton, falling back to bisection when the step leaves the bracket.
+    y = y - step > lo && y - step < hi ? y - step : (lo + hi) / 2;
   }
   return logistic(y);
 }

@@ -93,17 +93,31 @@ export function differenceHdiOnGrid(
   const pointMass = narrow * POINT_MASS_RATIO < sd;
   // An even number of cells in [0, 1], so the coarse lattice of Richardson's step shares them.
   const cells = 2 * Math.ceil(Math.max(CELLS_PER_SD / sd, pointMass ? 0 : 1 / narrow) / 2);
-  const knotsAt = (delta: number): Knots => {
-    if (!pointMass)
-      return differenceKnots(latticeMasses(grid, a, delta), latticeMasses(grid, b, delta), delta);
+  // The coarse lattice's cells are pairs of fine cells: its masses are pairwise sums.
+  const fineDelta = 1 / cells;
+  const fine = [latticeMasses(grid, a, fineDelta), latticeMasses(grid, b, fineDelta)] as const;
+  const coarse = fine.map(coarsen);
+  const knotsAt = ([A, B]: readonly LatticeMasses[], delta: number): Knots => {
+    if (!pointMass) return differenceKnots(A!, B!, delta);
     // theta_a - theta_b with the narrow arm fixed at its mean.
-    if (sdB <= sdA) return shiftedKnots(latticeMasses(grid, a, delta), delta, -meanOf(b), 1);
-    return shiftedKnots(latticeMasses(grid, b, delta), delta, meanOf(a), -1);
+    if (sdB <= sdA) return shiftedKnots(A!, delta, -meanOf(b), 1);
+    return shiftedKnots(B!, delta, meanOf(a), -1);
   };
-  const [fineLo, fineHi] = hdiOfKnots(knotsAt(1 / cells), mass);
-  const [coarseLo, coarseHi] = hdiOfKnots(knotsAt(2 / cells), mass);
+  const [fineLo, fineHi] = hdiOfKnots(knotsAt(fine, fineDelta), mass);
+  const [coarseLo, coarseHi] = hdiOfKnots(knotsAt(coarse, 2 * fineDelta), mass);
   // The lattice error falls as delta^2: Richardson extrapolation removes its leading term.
   return [(4 * fineLo - coarseLo) / 3, (4 * fineHi - coarseHi) / 3];
+}
+
+/** Cell masses on the lattice of twice the spacing (cell j holds fine cells 2j and 2j + 1). */
+function coarsen(fine: LatticeMasses): LatticeMasses {
+  const first = Math.floor(fine.first / 2);
+  const last = Math.floor((fine.first + fine.mass.length - 1) / 2);
+  const mass = new Float64Array(last - first + 1);
+  for (let i = 0; i < fine.mass.length; i++) {
+    mass[Math.floor((fine.first + i) / 2) - first]! += fine.mass[i]!;
+  }
+  return { first, mass };
 }
 
 /**
