@@ -196,6 +196,11 @@ export interface BetaGrid {
   readonly y: Float64Array;
   /** Node positions on the rate scale, logistic(y). */
   readonly x: Float64Array;
+  /**
+   * dx/dy = x (1 - x) at the nodes, computed without cancellation (x rounds to 1 far in the
+   * right tail while 1 - x does not vanish): rate-scale density = logit-scale density / dxdy.
+   */
+  readonly dxdy: Float64Array;
   /** Quadrature weights on the logit scale. */
   readonly weight: Float64Array;
   readonly density: Float64Array;
@@ -228,7 +233,7 @@ export function buildBetaGrid(posteriors: readonly BetaParams[]): BetaGrid {
   // One backing buffer for every table: typed arrays above a few dozen elements are allocated
   // off the V8 heap, and a dozen separate allocations would cost more than the quadrature.
   const buffer = new Float64Array(
-    panelCount + 1 + 4 * nodeCount + 2 * arms * nodeCount + arms * (panelCount + 1),
+    panelCount + 1 + 5 * nodeCount + 2 * arms * nodeCount + arms * (panelCount + 1),
   );
   let offset = 0;
   const take = (length: number) => {
@@ -239,6 +244,7 @@ export function buildBetaGrid(posteriors: readonly BetaParams[]): BetaGrid {
   edges.set(edgeList);
   const y = take(nodeCount);
   const x = take(nodeCount);
+  const dxdy = take(nodeCount);
   const weight = take(nodeCount);
   const softplusY = take(nodeCount);
   const density = take(arms * nodeCount);
@@ -255,6 +261,7 @@ export function buildBetaGrid(posteriors: readonly BetaParams[]): BetaGrid {
       const e = Math.exp(-Math.abs(y[n]!));
       softplusY[n] = Math.max(y[n]!, 0) + Math.log1p(e);
       x[n] = y[n]! >= 0 ? 1 / (1 + e) : e / (1 + e);
+      dxdy[n] = e / ((1 + e) * (1 + e));
     }
   }
 
@@ -313,6 +320,7 @@ export function buildBetaGrid(posteriors: readonly BetaParams[]): BetaGrid {
     edges,
     y,
     x,
+    dxdy,
     weight,
     density,
     cdf,
@@ -390,6 +398,8 @@ function logitDensity(grid: BetaGrid, j: number, y: number): number {
  * O(m) exponentials.
  */
 function cdfInPanel(grid: BetaGrid, j: number, p: number, y: number): number {
+  if (p < 0) return 0;
+  if (p >= grid.panelCount) return 1;
   const { rule, edges } = grid;
   const left = edges[p]!;
   const half = (y - left) / 2;
@@ -401,49 +411,85 @@ function cdfInPanel(grid: BetaGrid, j: number, p: number, y: number): number {
 }
 
 /**
- * The p-quantile of arm j on the rate scale, 0 < p < 1: the panel where the tabulated CDF
- * crosses p, then safeguarded Newton steps on the CDF computed to quadrature accuracy inside
- * that panel. Absolute error about 1e-10. O(P + m * iterations).
+ * The p-quantile of arm j on the rate scale, 0 < p < 1. The tabulated CDF and density at the
+ * nodes give a cubic Hermite interpolant on the logit scale; its root between the two nodes
+ * that bracket p starts Newton's method on the CDF computed to quadrature accuracy, which then
+ * converges in one or two steps. Absolute error about 1e-12. O(log N + m).
  */
 export function quantileOnGrid(grid: BetaGrid, j: number, p: number): number {
-  const { panelCount, edges } = grid;
-  const edgeBase = j * (panelCount + 1);
-  let panel = grid.firstPanel[j]!;
-  while (panel < grid.lastPanel[j]! && grid.edgeCdf[edgeBase + panel + 1]! < p) panel++;
-  let lo = edges[panel]!;
-  let hi = edges[panel + 1]!;
-  // Start from linear interpolation between the tabulated CDF values that bracket p: the panel
-  // edges and its nodes.
-  const m = grid.rule.size;
-  let yLeft = lo;
-  let cdfLeft = grid.edgeCdf[edgeBase + panel]!;
-  let yRight = hi;
-  let cdfRight = grid.edgeCdf[edgeBase + panel + 1]!;
-  for (let k = 0; k < m; k++) {
-    const n = panel * m + k;
-    const c = grid.cdf[j * grid.nodeCount + n]!;
-    if (c < p) {
-      yLeft = grid.y[n]!;
-      cdfLeft = c;
-    } else {
-      yRight = grid.y[n]!;
-      cdfRight = c;
-      break;
-    }
+  const { nodeCount, rule } = grid;
+  const base = j * nodeCount;
+  // Nodes n and n + 1 with cdf[n] < p <= cdf[n + 1] (within the arm's panels).
+  let lo = grid.firstPanel[j]! * rule.size;
+  let hi = (grid.lastPanel[j]! + 1) * rule.size - 1;
+  if (grid.cdf[base + lo]! >= p)
+    return logistic(
+      newtonQuantile(grid, j, p, grid.edges[grid.firstPanel[j]!]!, grid.y[lo]!, grid.y[lo]!),
+    );
+  if (grid.cdf[base + hi]! < p)
+    return logistic(
+      newtonQuantile(grid, j, p, grid.y[hi]!, grid.edges[grid.lastPanel[j]! + 1]!, grid.y[hi]!),
+    );
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (grid.cdf[base + mid]! < p) lo = mid;
+    else hi = mid;
   }
-  let y =
-    cdfRight > cdfLeft
-      ? yLeft + ((yRight - yLeft) * (p - cdfLeft)) / (cdfRight - cdfLeft)
-      : (lo + hi) / 2;
-  for (let iter = 0; iter < 50; iter++) {
-    const diff = cdfInPanel(grid, j, panel, y) - p;
-    const slope = logitDensity(grid, j, y);
-    const step = slope > 0 ? diff / slope : Number.POSITIVE_INFINITY;
-    if (Math.abs(step) < 1e-12 * (1 + Math.abs(y))) return logistic(y - step);
+  const y0 = grid.y[lo]!;
+  const h = grid.y[hi]! - y0;
+  const c0 = grid.cdf[base + lo]!;
+  const c1 = grid.cdf[base + hi]!;
+  const d0 = grid.density[base + lo]! * h;
+  const d1 = grid.density[base + hi]! * h;
+  // Newton on the cubic Hermite interpolant in t = (y - y0) / h, from linear interpolation.
+  let t = c1 > c0 ? (p - c0) / (c1 - c0) : 0.5;
+  for (let iter = 0; iter < 8; iter++) {
+    const t2 = t * t;
+    const t3 = t2 * t;
+    const value =
+      (2 * t3 - 3 * t2 + 1) * c0 +
+      (t3 - 2 * t2 + t) * d0 +
+      (-2 * t3 + 3 * t2) * c1 +
+      (t3 - t2) * d1;
+    const slope =
+      (6 * t2 - 6 * t) * c0 +
+      (3 * t2 - 4 * t + 1) * d0 +
+      (-6 * t2 + 6 * t) * c1 +
+      (3 * t2 - 2 * t) * d1;
+    const next = Math.min(1, Math.max(0, slope > 0 ? t - (value - p) / slope : t));
+    if (Math.abs(next - t) < 1e-12) break;
+    t = next;
+  }
+  return logistic(newtonQuantile(grid, j, p, y0, y0 + h, y0 + t * h));
+}
+
+/**
+ * Safeguarded Halley's method for F_j(y) = p within [lo, hi], from `y`, on the CDF computed to
+ * quadrature accuracy; the density's slope is exact, g'(y) = g(y) (alpha - (alpha + beta) x),
+ * so each step triples the correct digits (Householder 1970, The Numerical Treatment of a
+ * Single Nonlinear Equation, section 4.4).
+ */
+function newtonQuantile(
+  grid: BetaGrid,
+  j: number,
+  p: number,
+  lo: number,
+  hi: number,
+  y: number,
+): number {
+  const arm = grid.shapes[j]!;
+  for (let iter = 0; iter < 60; iter++) {
+    const diff = cdfInPanel(grid, j, findPanel(grid, y), y) - p;
+    const g = logitDensity(grid, j, y);
+    const slope = g * (arm.alpha - arm.total * logistic(y));
+    const newton = g > 0 ? diff / g : Number.POSITIVE_INFINITY;
+    const step = newton / (1 - (newton * slope) / (2 * g));
+    // Halley's error after a step is of the order of the step cubed (in scales of the arm).
+    if (Math.abs(step) < 1e-5 * arm.scale) return y - step;
     if (diff > 0) hi = y;
     else lo = y;
-    // Newton, falling back to bisection when the step leaves the bracket.
+    // Fall back to bisection when the step leaves the bracket.
     y = y - step > lo && y - step < hi ? y - step : (lo + hi) / 2;
   }
-  return logistic(y);
+  return y;
 }

@@ -34,7 +34,10 @@ export interface PlanInput {
   readonly seed?: number;
 }
 
-/** Quantiles of a quantity over the simulated experiments; null where more than the share stayed undecided. */
+/**
+ * Quantiles of a quantity over the simulated experiments (nearest rank); null where the
+ * quantile falls among the experiments still undecided at the cap.
+ */
 export interface PlanQuantiles {
   readonly median: number | null;
   readonly p75: number | null;
@@ -116,8 +119,12 @@ function simulateExperiment(
   }
 }
 
+/**
+ * The q-quantile of sorted values by the nearest-rank definition (the smallest value with at
+ * least q of the values at or below it); null when that value is an undecided (infinite) one.
+ */
 function quantile(sorted: readonly number[], q: number): number | null {
-  const value = sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  const value = sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
   return Number.isFinite(value) ? value : null;
 }
 

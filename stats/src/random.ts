@@ -68,11 +68,12 @@ export function createRandom(seed: number): Random {
     return u * factor;
   };
 
-  const gamma = (shape: number): number => {
+  /** ln of a Gamma(shape, 1) draw; in log space so that tiny shapes do not underflow to 0. */
+  const logGamma = (shape: number): number => {
     if (shape < 1) {
       // Boost: Gamma(a) = Gamma(a + 1) * U^(1/a).
       const u = 1 - uniform();
-      return gamma(shape + 1) * u ** (1 / shape);
+      return logGamma(shape + 1) + Math.log(u) / shape;
     }
     const d = shape - 1 / 3;
     const c = 1 / Math.sqrt(9 * d);
@@ -85,16 +86,16 @@ export function createRandom(seed: number): Random {
       } while (v <= 0);
       v = v * v * v;
       const u = 1 - uniform();
-      if (u < 1 - 0.0331 * x ** 4) return d * v;
-      if (Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+      if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) {
+        return Math.log(d * v);
+      }
     }
   };
 
-  const beta = (a: number, b: number) => {
-    const x = gamma(a);
-    const y = gamma(b);
-    return x / (x + y);
-  };
+  const gamma = (shape: number) => Math.exp(logGamma(shape));
+
+  // X / (X + Y) = 1 / (1 + e^(ln Y - ln X)), finite even when both draws underflow.
+  const beta = (a: number, b: number) => 1 / (1 + Math.exp(logGamma(b) - logGamma(a)));
 
   const binomial = (n: number, p: number): number => {
     if (n <= 0 || p <= 0) return 0;

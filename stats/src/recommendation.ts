@@ -28,22 +28,24 @@ export interface RecommendationFacts {
 }
 
 /**
- * A probability as a whole percentage, never "100%" or "0%" unless exact: ">99%" and "<1%"
- * stand for the rounded extremes.
+ * A probability as a whole percentage, never "100%" or "0%": a posterior probability is never
+ * certainty, so ">99%" and "<1%" stand for the rounded extremes.
  */
 export function formatProbability(p: number): string {
-  if (p >= 0.995 && p < 1) return '>99%';
-  if (p > 0 && p < 0.005) return '<1%';
+  if (p >= 0.995) return '>99%';
+  if (p < 0.005) return '<1%';
   return `${Math.round(p * 100)}%`;
 }
 
-/** An absolute rate difference in percentage points, two significant digits ("0.35"). */
+/**
+ * An absolute rate difference in percentage points with two significant digits, never in
+ * exponent notation: 0.0035 -> "0.35", 0.000999 -> "0.10", 0.1234 -> "12".
+ */
 export function formatPoints(rate: number): string {
-  const points = rate * 100;
+  const points = Number((rate * 100).toPrecision(2));
   if (points === 0) return '0';
-  const abs = Math.abs(points);
-  const digits = abs >= 10 ? 0 : abs >= 1 ? 1 : Math.min(6, 1 - Math.floor(Math.log10(abs)));
-  return points.toFixed(digits);
+  const digits = Math.max(0, 1 - Math.floor(Math.log10(Math.abs(points))));
+  return points.toFixed(Math.min(digits, 20));
 }
 
 function formatCount(n: number): string {
@@ -56,11 +58,11 @@ function formatRoughCount(n: number): string {
   return formatCount(Math.round(n / magnitude) * magnitude);
 }
 
-/** A risk in percentage points; below 0.01 points it reads as "less than 0.01". */
+/** A risk in percentage points: "about 0.35 percentage points", or "less than 0.01 ...". */
 function formatRisk(rate: number): string {
   return rate < 0.0001
     ? 'less than 0.01 percentage points'
-    : `${formatPoints(rate)} percentage points`;
+    : `about ${formatPoints(rate)} percentage points`;
 }
 
 function signedPoints(rate: number): string {
@@ -104,7 +106,7 @@ export function writeRecommendation(f: RecommendationFacts): string {
     }
     case 'keep_testing': {
       sentences.push(
-        `Keep testing. ${f.leader} is ahead with a ${chance}; if you shipped it now and it is not the best, you would lose about ${risk} of conversion rate on average.`,
+        `Keep testing. ${f.leader} is ahead with a ${chance}; if you shipped it now and it is not the best, you would lose ${risk} of conversion rate on average.`,
       );
       const p = f.projection;
       if (p?.additionalVisitorsPerVariant != null) {
@@ -135,13 +137,13 @@ export function writeRecommendation(f: RecommendationFacts): string {
         );
       }
       sentences.push(
-        `If it is not the best after all, shipping it costs about ${risk} of conversion rate on average.`,
+        `If it is not the best after all, shipping it costs ${risk} of conversion rate on average.`,
       );
       break;
     }
     case 'practically_equivalent': {
       sentences.push(
-        `The variants perform practically the same: every difference is within ${formatPoints(f.ropeHalfWidth)} percentage points either way, too small to matter. Keep whichever variant is simpler; testing longer would not change the answer.`,
+        `The variants perform practically the same: every difference is within ${formatPoints(f.ropeHalfWidth)} percentage points either way, too small to matter. ${f.leader} is nominally ahead (${chance}), which makes no practical difference. Keep whichever variant is simpler; testing longer would not change the answer.`,
       );
       break;
     }
