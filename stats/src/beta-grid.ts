@@ -18,7 +18,7 @@
  * change of variable for Beta integrals follows MacKay (1998), "Choice of basis for Laplace
  * approximation", Machine Learning 33, section 3.
  */
-import { type GaussLegendreRule, gaussLegendre, interpolateOnPanel } from './gauss-legendre.js';
+import { type GaussLegendreRule, gaussLegendre } from './gauss-legendre.js';
 import type { BetaParams } from './types.js';
 
 /** Nodes per panel. */
@@ -218,7 +218,7 @@ export interface BetaGrid {
 /**
  * Builds the grid for K >= 1 Beta posteriors. Parameters must already be validated (finite,
  * > 0). Time O(P * m * (K + m)) for P panels of m nodes; P grows with the ratio of the widest
- * arm's logit span to the narrowest arm's scale, typically 20 to 60.
+ * arm's logit span to the narrowest arm's scale, typically 6 to 20.
  */
 export function buildBetaGrid(posteriors: readonly BetaParams[]): BetaGrid {
   const rule = gaussLegendre(NODES);
@@ -345,32 +345,6 @@ export function findPanel(grid: BetaGrid, y: number): number {
     else hi = mid - 1;
   }
   return lo;
-}
-
-/**
- * CDF of arm j at logit-scale point y, interpolated inside its panel through the panel's edge
- * and node values (polynomial of degree m + 1). O(log P + m).
- */
-export function cdfAt(
-  grid: BetaGrid,
-  j: number,
-  y: number,
-  scratch = new Float64Array(grid.rule.size + 2),
-): number {
-  const p = findPanel(grid, y);
-  if (p < 0) return 0;
-  if (p >= grid.panelCount) return 1;
-  const m = grid.rule.size;
-  const edgeBase = j * (grid.panelCount + 1);
-  const start = grid.edgeCdf[edgeBase + p]!;
-  const end = grid.edgeCdf[edgeBase + p + 1]!;
-  if (start === end) return start;
-  scratch[0] = start;
-  for (let k = 0; k < m; k++) scratch[k + 1] = grid.cdf[j * grid.nodeCount + p * m + k]!;
-  scratch[m + 1] = end;
-  const left = grid.edges[p]!;
-  const t = (2 * (y - left)) / (grid.edges[p + 1]! - left) - 1;
-  return Math.min(1, Math.max(0, interpolateOnPanel(grid.rule, scratch, t)));
 }
 
 /**

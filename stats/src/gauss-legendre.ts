@@ -1,6 +1,6 @@
 /**
- * Gauss-Legendre rules on [-1, 1] with the tables needed to integrate a density panel by panel
- * and to read its running integral (a CDF) at the nodes and anywhere inside a panel.
+ * Gauss-Legendre rules on [-1, 1] with the integration matrix that gives a density's running
+ * integral (a CDF) at the nodes of a panel.
  *
  * Source: Golub and Welsch (1969) for the rule; the spectral integration matrix follows
  * Greengard (1991), "Spectral integration and two-point boundary value problems", section 2,
@@ -18,10 +18,6 @@ export interface GaussLegendreRule {
    * int_{-1}^{t_i} f(t) dt (exact for polynomials of degree < m).
    */
   readonly integration: Float64Array;
-  /** Interpolation points for a running integral on a panel: -1, t_1, ..., t_m, 1. */
-  readonly cdfPoints: Float64Array;
-  /** Barycentric weights for `cdfPoints` (Berrut and Trefethen 2004, eq. 3.2). */
-  readonly cdfBarycentric: Float64Array;
 }
 
 /** Legendre polynomials P_0..P_maxDegree at t by the three-term recurrence. */
@@ -39,7 +35,7 @@ const cache = new Map<number, GaussLegendreRule>();
 
 /**
  * The m-point Gauss-Legendre rule (exact for polynomials of degree <= 2m - 1) with its
- * integration matrix and CDF interpolation tables. Computed once per m by Newton iteration on
+ * integration matrix. Computed once per m by Newton iteration on
  * P_m and cached. O(m^2) time on first use, O(1) afterwards.
  *
  * @throws RangeError when m is not an integer in [2, 64].
@@ -84,37 +80,7 @@ export function gaussLegendre(m: number): GaussLegendreRule {
     }
   }
 
-  const cdfPoints = new Float64Array(m + 2);
-  cdfPoints[0] = -1;
-  cdfPoints.set(nodes, 1);
-  cdfPoints[m + 1] = 1;
-  const cdfBarycentric = new Float64Array(m + 2);
-  for (let j = 0; j < m + 2; j++) {
-    let product = 1;
-    for (let k = 0; k < m + 2; k++) if (k !== j) product *= cdfPoints[j]! - cdfPoints[k]!;
-    cdfBarycentric[j] = 1 / product;
-  }
-
-  const rule = { size: m, nodes, weights, integration, cdfPoints, cdfBarycentric };
+  const rule = { size: m, nodes, weights, integration };
   cache.set(m, rule);
   return rule;
-}
-
-/**
- * Barycentric interpolation (second form) of values given at `rule.cdfPoints`, evaluated at
- * t in [-1, 1]. O(m).
- */
-export function interpolateOnPanel(rule: GaussLegendreRule, values: ArrayLike<number>, t: number) {
-  const points = rule.cdfPoints;
-  const bary = rule.cdfBarycentric;
-  let numerator = 0;
-  let denominator = 0;
-  for (let j = 0; j < points.length; j++) {
-    const diff = t - points[j]!;
-    if (diff === 0) return values[j]!;
-    const c = bary[j]! / diff;
-    numerator += c * values[j]!;
-    denominator += c;
-  }
-  return numerator / denominator;
 }
