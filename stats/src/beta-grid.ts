@@ -38,9 +38,9 @@ const PANEL_WIDTH = 3;
  */
 const POLE_FACTOR = 0.5;
 
-/** ln(1 + e^y) without overflow or loss of precision in either tail. */
-export function softplus(y: number): number {
-  return y > 0 ? y + Math.log1p(Math.exp(-y)) : Math.log1p(Math.exp(y));
+/** ln(1 + e^-|y|), the part of ln(1 + e^y) that is not max(y, 0). */
+function log1pExpAbs(y: number): number {
+  return Math.log1p(Math.exp(-Math.abs(y)));
 }
 
 /** Logistic function 1 / (1 + e^-y). */
@@ -58,7 +58,8 @@ export interface ArmShape {
   readonly alpha: number;
   readonly total: number;
   readonly mode: number;
-  readonly modeSoftplus: number;
+  /** ln(1 + e^-|mode|). */
+  readonly modeLog1p: number;
   readonly scale: number;
   readonly lo: number;
   readonly hi: number;
@@ -66,9 +67,20 @@ export interface ArmShape {
   readonly coreHi: number;
 }
 
-/** Log-density of the logit of Beta(a, b) at y, relative to its value at the mode. */
-function relativeLogDensity(arm: ArmShape, y: number, softplusY: number): number {
-  return arm.alpha * (y - arm.mode) - arm.total * (softplusY - arm.modeSoftplus);
+/**
+ * Log-density of the logit of Beta(a, b) at y, relative to its value at the mode, from
+ * `log1p` = ln(1 + e^-|y|). With ln(1 + e^y) = max(y, 0) + ln(1 + e^-|y|) it equals
+ *   a (y - m) - (a + b) (ln(1 + e^y) - ln(1 + e^m))      for a mode m <= 0, and
+ *   -b (y - m) - (a + b) (ln(1 + e^-y) - ln(1 + e^-m))   for m > 0 (the same, mirrored),
+ * so the large terms never cancel: near a rate of 1, ln(1 + e^y) is about y, and (a + b) times
+ * its rounding error would swamp the result at a billion visitors.
+ */
+function relativeLogDensity(arm: ArmShape, y: number, log1p: number): number {
+  if (arm.mode <= 0) {
+    return arm.alpha * (y - arm.mode) - arm.total * (Math.max(y, 0) + log1p - arm.modeLog1p);
+  }
+  const beta = arm.total - arm.alpha;
+  return -beta * (y - arm.mode) - arm.total * (Math.max(-y, 0) + log1p - arm.modeLog1p);
 }
 
 /**
@@ -81,8 +93,7 @@ function tailBound(arm: ArmShape, direction: 1 | -1, drop: number): number {
   let slope = 0;
   const evaluate = (y: number) => {
     const e = Math.exp(-Math.abs(y));
-    const softplusY = Math.max(y, 0) + Math.log1p(e);
-    h = relativeLogDensity(arm, y, softplusY) + drop;
+    h = relativeLogDensity(arm, y, Math.log1p(e)) + drop;
     slope = arm.alpha - arm.total * (y >= 0 ? 1 / (1 + e) : e / (1 + e));
   };
   let step = Math.sqrt(2 * drop) * arm.scale;
@@ -111,7 +122,7 @@ function armShape({ alpha, beta }: BetaParams): ArmShape {
     alpha,
     total: alpha + beta,
     mode,
-    modeSoftplus: softplus(mode),
+    modeLog1p: log1pExpAbs(mode),
     scale: Math.sqrt((alpha + beta) / (alpha * beta)),
     lo: 0,
     hi: 0,
@@ -246,7 +257,7 @@ export function buildBetaGrid(posteriors: readonly BetaParams[]): BetaGrid {
   const x = take(nodeCount);
   const dxdy = take(nodeCount);
   const weight = take(nodeCount);
-  const softplusY = take(nodeCount);
+  const log1pY = take(nodeCount);
   const density = take(arms * nodeCount);
   const cdf = take(arms * nodeCount);
   const edgeCdf = take(arms * (panelCount + 1));
@@ -257,9 +268,9 @@ export function buildBetaGrid(posteriors: readonly BetaParams[]): BetaGrid {
       const n = p * m + k;
       y[n] = centre + half * rule.nodes[k]!;
       weight[n] = half * rule.weights[k]!;
-      // One exponential gives both ln(1 + e^y) and the logistic function.
+      // One exponential gives both ln(1 + e^-|y|) and the logistic function.
       const e = Math.exp(-Math.abs(y[n]!));
-      softplusY[n] = Math.max(y[n]!, 0) + Math.log1p(e);
+      log1pY[n] = Math.log1p(e);
       x[n] = y[n]! >= 0 ? 1 / (1 + e) : e / (1 + e);
       dxdy[n] = e / ((1 + e) * (1 + e));
     }
@@ -287,7 +298,7 @@ export function buildBetaGrid(posteriors: readonly BetaParams[]): BetaGrid {
       let panelMass = 0;
       for (let k = 0; k < m; k++) {
         const n = p * m + k;
-        const g = Math.exp(relativeLogDensity(s, y[n]!, softplusY[n]!));
+        const g = Math.exp(relativeLogDensity(s, y[n]!, log1pY[n]!));
         density[base + n] = g;
         panelMass += weight[n]! * g;
       }
@@ -353,17 +364,18 @@ export function findPanel(grid: BetaGrid, y: number): number {
  */
 export function rateDensity(grid: BetaGrid, j: number, x: number): number {
   if (!(x > 0 && x < 1)) return 0;
-  const arm = grid.shapes[j]!;
   const logX = Math.log(x);
   const log1mX = Math.log1p(-x);
-  // relativeLogDensity at y = logit x, where softplus(y) = -ln(1 - x).
-  const relative = arm.alpha * (logX - log1mX - arm.mode) + arm.total * (log1mX + arm.modeSoftplus);
+  const y = logX - log1mX;
+  // ln(1 + e^-|y|) is -ln(1 - x) for y <= 0 and -ln(x) for y > 0.
+  const log1p = y <= 0 ? -log1mX : -logX;
+  const relative = relativeLogDensity(grid.shapes[j]!, y, log1p);
   return Math.exp(relative - grid.logNormalizer[j]! - logX - log1mX);
 }
 
 /** Normalised logit-scale density of arm j at y. */
 function logitDensity(grid: BetaGrid, j: number, y: number): number {
-  return Math.exp(relativeLogDensity(grid.shapes[j]!, y, softplus(y)) - grid.logNormalizer[j]!);
+  return Math.exp(relativeLogDensity(grid.shapes[j]!, y, log1pExpAbs(y)) - grid.logNormalizer[j]!);
 }
 
 /**

@@ -201,6 +201,9 @@ export function decide(input: DecideInput): Decision {
   }
   const epochs = input.allocationEpochs ?? null;
   if (epochs !== null) {
+    if (!Array.isArray(epochs)) {
+      throw new StatsInputError('allocationEpochs', 'must be an array of allocation epochs');
+    }
     for (const [e, epoch] of epochs.entries()) {
       if (
         epoch?.weights?.length !== variants.length ||

@@ -48,8 +48,9 @@ export function formatPoints(rate: number): string {
   return points.toFixed(Math.min(digits, 20));
 }
 
+/** A whole count with thousands separators ("19,000"), the same on every platform. */
 function formatCount(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 /** A rough count, two significant digits: 19,359 -> "19,000". */
