@@ -1,5 +1,21 @@
-import { StatsInputError } from './errors.js';
+import { assertInRange, StatsInputError } from './errors.js';
 import type { BanditMode } from './types.js';
+
+/**
+ * Throws unless p is an array of at least 2 probabilities summing to 1 (within 1e-6).
+ * @throws StatsInputError naming `<field>` or `<field>[i]`.
+ */
+function assertProbabilityVector(p: unknown, field: string): asserts p is number[] {
+  if (!Array.isArray(p) || p.length < 2) {
+    throw new StatsInputError(field, 'must be an array of at least 2 probabilities');
+  }
+  let sum = 0;
+  for (let i = 0; i < p.length; i++) {
+    assertInRange(p[i], `${field}[${i}]`, 0, 1);
+    sum += p[i];
+  }
+  if (Math.abs(sum - 1) > 1e-6) throw new StatsInputError(field, `must sum to 1, got ${sum}`);
+}
 
 /** Top-two sampling's probability of playing the leader's candidate (Russo 2016 suggests 1/2). */
 const TOP_TWO_BETA = 0.5;
@@ -15,8 +31,10 @@ const TOP_TWO_BETA = 0.5;
  * Operations Research 68(6), section 3 (top-two probability sampling).
  *
  * @param p P(best) per variant, non-negative, summing to 1. O(K^2).
+ * @throws StatsInputError (field `pBest`) unless p holds K >= 2 probabilities summing to 1.
  */
 export function topTwoThompsonWeights(p: readonly number[]): number[] {
+  assertProbabilityVector(p, 'pBest');
   const K = p.length;
   const rest = p.map((_, j) => p.reduce((sum, pk, k) => (k === j ? sum : sum + pk), 0));
   const certain = rest.indexOf(0);
@@ -41,9 +59,11 @@ export function topTwoThompsonWeights(p: readonly number[]): number[] {
  *
  * @param pBest P(best) per variant, summing to 1.
  * @returns shares summing to 1 (up to rounding), each >= f. O(K^2).
- * @throws StatsInputError (field `bandit`) for an unknown mode.
+ * @throws StatsInputError (field `bandit`) for an unknown mode, `pBest` unless it holds K >= 2
+ *   probabilities summing to 1.
  */
 export function allocateTraffic(pBest: readonly number[], mode: BanditMode): number[] {
+  assertProbabilityVector(pBest, 'pBest');
   const K = pBest.length;
   const floor = Math.min(0.1, 1 / K);
   let weights: number[];

@@ -1,5 +1,6 @@
 import { type BetaGrid, buildBetaGrid } from './beta-grid.js';
-import { assertPositive, StatsInputError } from './errors.js';
+import { StatsInputError } from './errors.js';
+import { assertPosterior } from './posterior.js';
 import type { BetaParams } from './types.js';
 
 /** Probability to be best and expected loss for K posteriors. */
@@ -38,16 +39,14 @@ export interface BestArmAnalysis {
  * Complexity: O(P * m * (K + m)) with P panels of m = 8 nodes (P is typically 6 to 20).
  *
  * @param posteriors K >= 1 Beta posteriors.
- * @throws StatsInputError (field `posteriors[i].alpha` or `.beta`) for a non-finite or
- *   non-positive parameter, or `posteriors` when empty.
+ * @throws StatsInputError (field `posteriors[i].alpha` or `.beta`) for a parameter outside
+ *   POSTERIOR_PARAMETER_RANGE ([0.01, 1e13]), or `posteriors` when not a non-empty array.
  */
 export function bestArm(posteriors: readonly BetaParams[]): BestArmAnalysis {
-  if (posteriors.length === 0)
-    throw new StatsInputError('posteriors', 'needs at least one posterior');
-  posteriors.forEach((p, i) => {
-    assertPositive(p.alpha, `posteriors[${i}].alpha`);
-    assertPositive(p.beta, `posteriors[${i}].beta`);
-  });
+  if (!Array.isArray(posteriors) || posteriors.length === 0) {
+    throw new StatsInputError('posteriors', 'must be a non-empty array of { alpha, beta }');
+  }
+  for (let i = 0; i < posteriors.length; i++) assertPosterior(posteriors[i], `posteriors[${i}]`);
   return bestArmOnGrid(buildBetaGrid(posteriors), posteriors);
 }
 

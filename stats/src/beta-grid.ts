@@ -207,11 +207,6 @@ export interface BetaGrid {
   readonly y: Float64Array;
   /** Node positions on the rate scale, logistic(y). */
   readonly x: Float64Array;
-  /**
-   * dx/dy = x (1 - x) at the nodes, computed without cancellation (x rounds to 1 far in the
-   * right tail while 1 - x does not vanish): rate-scale density = logit-scale density / dxdy.
-   */
-  readonly dxdy: Float64Array;
   /** Quadrature weights on the logit scale. */
   readonly weight: Float64Array;
   readonly density: Float64Array;
@@ -244,7 +239,7 @@ export function buildBetaGrid(posteriors: readonly BetaParams[]): BetaGrid {
   // One backing buffer for every table: typed arrays above a few dozen elements are allocated
   // off the V8 heap, and a dozen separate allocations would cost more than the quadrature.
   const buffer = new Float64Array(
-    panelCount + 1 + 5 * nodeCount + 2 * arms * nodeCount + arms * (panelCount + 1),
+    panelCount + 1 + 4 * nodeCount + 2 * arms * nodeCount + arms * (panelCount + 1),
   );
   let offset = 0;
   const take = (length: number) => {
@@ -255,7 +250,6 @@ export function buildBetaGrid(posteriors: readonly BetaParams[]): BetaGrid {
   edges.set(edgeList);
   const y = take(nodeCount);
   const x = take(nodeCount);
-  const dxdy = take(nodeCount);
   const weight = take(nodeCount);
   const log1pY = take(nodeCount);
   const density = take(arms * nodeCount);
@@ -272,7 +266,6 @@ export function buildBetaGrid(posteriors: readonly BetaParams[]): BetaGrid {
       const e = Math.exp(-Math.abs(y[n]!));
       log1pY[n] = Math.log1p(e);
       x[n] = y[n]! >= 0 ? 1 / (1 + e) : e / (1 + e);
-      dxdy[n] = e / ((1 + e) * (1 + e));
     }
   }
 
@@ -331,7 +324,6 @@ export function buildBetaGrid(posteriors: readonly BetaParams[]): BetaGrid {
     edges,
     y,
     x,
-    dxdy,
     weight,
     density,
     cdf,

@@ -13,7 +13,12 @@ import {
   posteriorMean,
 } from './posterior.js';
 import { resolvePrior } from './prior.js';
-import { type ProxyAccumulator, type ProxyPosterior, proxyPosterior } from './proxy/index.js';
+import {
+  assertProxyAccumulator,
+  type ProxyAccumulator,
+  type ProxyPosterior,
+  proxyPosterior,
+} from './proxy/index.js';
 import { writeRecommendation } from './recommendation.js';
 import { type AllocationEpoch, sampleRatioMismatch } from './srm.js';
 import type {
@@ -117,6 +122,15 @@ export interface Decision {
 
 const BANDIT_MODES: readonly BanditMode[] = ['top-two', 'thompson', 'off'];
 
+/**
+ * Most visitors per variant: a trillion. Beyond it double precision no longer separates the
+ * posteriors of nearly equal rates (see POSTERIOR_PARAMETER_RANGE).
+ */
+export const MAX_VISITORS = 1e12;
+
+/** Longest variant key, in UTF-16 code units. */
+const MAX_KEY_LENGTH = 200;
+
 function validateVariants(variants: unknown): readonly VariantCounts[] {
   if (!Array.isArray(variants)) throw new StatsInputError('variants', 'must be an array');
   if (variants.length < 2) {
@@ -124,16 +138,27 @@ function validateVariants(variants: unknown): readonly VariantCounts[] {
   }
   if (variants.length > 50) throw new StatsInputError('variants', 'at most 50 variants');
   const seen = new Set<string>();
-  variants.forEach((v: Partial<VariantCounts> | null, i) => {
-    if (typeof v !== 'object' || v === null)
-      throw new StatsInputError(`variants[${i}]`, 'must be an object');
-    if (typeof v.key !== 'string' || v.key.length === 0) {
-      throw new StatsInputError(`variants[${i}].key`, 'must be a non-empty string');
+  const checked: VariantCounts[] = [];
+  // An index loop, not forEach: a sparse array's holes must be reported, not skipped.
+  for (let i = 0; i < variants.length; i++) {
+    const v = variants[i] as Partial<VariantCounts> | null | undefined;
+    if (typeof v !== 'object' || v === null) {
+      throw new StatsInputError(`variants[${i}]`, 'must be { key, visitors, conversions }');
     }
-    if (seen.has(v.key))
+    if (typeof v.key !== 'string' || v.key.length === 0 || v.key.length > MAX_KEY_LENGTH) {
+      throw new StatsInputError(
+        `variants[${i}].key`,
+        `must be a string of 1 to ${MAX_KEY_LENGTH} characters`,
+      );
+    }
+    if (seen.has(v.key)) {
       throw new StatsInputError(`variants[${i}].key`, `duplicate key '${v.key}'`);
+    }
     seen.add(v.key);
     assertCount(v.visitors, `variants[${i}].visitors`);
+    if (v.visitors > MAX_VISITORS) {
+      throw new StatsInputError(`variants[${i}].visitors`, `must be at most ${MAX_VISITORS}`);
+    }
     assertCount(v.conversions, `variants[${i}].conversions`);
     if (v.conversions > v.visitors) {
       throw new StatsInputError(
@@ -141,8 +166,10 @@ function validateVariants(variants: unknown): readonly VariantCounts[] {
         `must not exceed visitors (${v.visitors}), got ${v.conversions}`,
       );
     }
-  });
-  return variants as readonly VariantCounts[];
+    // + 0 turns -0 into 0.
+    checked.push({ key: v.key, visitors: v.visitors + 0, conversions: v.conversions + 0 });
+  }
+  return checked;
 }
 
 function alignProxy(
@@ -152,11 +179,18 @@ function alignProxy(
   if (typeof proxy !== 'object' || !Array.isArray(proxy.variants)) {
     throw new StatsInputError('proxy.variants', 'must be an array of per-variant sums');
   }
-  const byKey = new Map(proxy.variants.map((p) => [p?.key, p]));
-  return variants.map((v, i) => {
+  // Validated here, so errors name the proxy's own fields (proxy.variants[i].sumY2).
+  const byKey = new Map<string, ProxyAccumulator>();
+  proxy.variants.forEach((sums, i) => {
+    assertProxyAccumulator(sums, `proxy.variants[${i}]`);
+    if (byKey.has(sums.key)) {
+      throw new StatsInputError(`proxy.variants[${i}].key`, `duplicate key '${sums.key}'`);
+    }
+    byKey.set(sums.key, sums);
+  });
+  return variants.map((v) => {
     const sums = byKey.get(v.key);
-    if (!sums)
-      throw new StatsInputError(`proxy.variants[${i}]`, `no proxy sums for variant '${v.key}'`);
+    if (!sums) throw new StatsInputError('proxy.variants', `no sums for variant '${v.key}'`);
     return sums;
   });
 }

@@ -6,7 +6,7 @@
 import { type BestArmAnalysis, bestArmOnGrid } from './best-arm.js';
 import { type BetaGrid, buildBetaGrid } from './beta-grid.js';
 import { differenceHdiOnGrid } from './difference.js';
-import { assertFinite, assertInRange, StatsInputError } from './errors.js';
+import { assertInRange, StatsInputError } from './errors.js';
 import { betaPosterior, posteriorMean } from './posterior.js';
 import { ropeHalfWidth } from './rope.js';
 import type {
@@ -30,35 +30,36 @@ export const DEFAULT_THRESHOLDS: ResolvedThresholds = Object.freeze({
  * Fills in the defaults of STATS.md section 6 and validates every given threshold.
  *
  * @throws StatsInputError naming `thresholds.<field>`: minVisitorsPerVariant must be a
- *   non-negative integer, lossThreshold and ropeRelative finite and >= 0 (lossThreshold > 0),
- *   minProbabilityToBeBest in (0, 1], ropeHalfWidth finite and >= 0.
+ *   non-negative integer, lossThreshold in (0, 1], ropeRelative in [0, 1] (a share of the
+ *   base rate), minProbabilityToBeBest in (0, 1], ropeHalfWidth in [0, 1].
  */
 export function resolveThresholds(thresholds: Thresholds | undefined): ResolvedThresholds {
   if (thresholds === undefined) return DEFAULT_THRESHOLDS;
   if (typeof thresholds !== 'object' || thresholds === null) {
     throw new StatsInputError('thresholds', 'must be an object');
   }
-  const t = { ...DEFAULT_THRESHOLDS, ...withoutUndefined(thresholds) };
+  // Only the known fields: anything else the caller passed is not copied into the decision.
+  const given = (name: keyof Thresholds) => thresholds[name] ?? DEFAULT_THRESHOLDS[name];
+  const t: ResolvedThresholds = {
+    minVisitorsPerVariant: given('minVisitorsPerVariant') as number,
+    lossThreshold: given('lossThreshold') as number,
+    minProbabilityToBeBest: given('minProbabilityToBeBest') as number,
+    ropeRelative: given('ropeRelative') as number,
+    ropeHalfWidth: given('ropeHalfWidth'),
+  };
   if (!Number.isSafeInteger(t.minVisitorsPerVariant) || t.minVisitorsPerVariant < 0) {
     throw new StatsInputError(
       'thresholds.minVisitorsPerVariant',
       `must be a non-negative integer, got ${String(t.minVisitorsPerVariant)}`,
     );
   }
-  assertFinite(t.lossThreshold, 'thresholds.lossThreshold');
-  if (t.lossThreshold <= 0) {
-    throw new StatsInputError('thresholds.lossThreshold', `must be > 0, got ${t.lossThreshold}`);
-  }
+  assertInRange(t.lossThreshold, 'thresholds.lossThreshold', Number.MIN_VALUE, 1);
   assertInRange(t.minProbabilityToBeBest, 'thresholds.minProbabilityToBeBest', Number.MIN_VALUE, 1);
-  assertInRange(t.ropeRelative, 'thresholds.ropeRelative', 0, Number.MAX_VALUE);
+  assertInRange(t.ropeRelative, 'thresholds.ropeRelative', 0, 1);
   if (t.ropeHalfWidth !== null) {
     assertInRange(t.ropeHalfWidth, 'thresholds.ropeHalfWidth', 0, 1);
   }
   return t;
-}
-
-function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** Counts of one variant, in visitors. */

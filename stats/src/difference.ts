@@ -1,9 +1,14 @@
-import { type BetaGrid, buildBetaGrid } from './beta-grid.js';
-import { assertInRange, assertPositive } from './errors.js';
+import { type BetaGrid, buildBetaGrid, logistic } from './beta-grid.js';
+import { assertInRange } from './errors.js';
+import { assertPosterior } from './posterior.js';
 import type { BetaParams } from './types.js';
 
 /** Lattice cells per standard deviation of the difference. */
 const CELLS_PER_SD = 4;
+/** Lattice cells per unit of rate when an arm's density is infinite at 0 or 1. */
+const SINGULAR_CELLS_PER_UNIT = 2000;
+/** Most cell pairs in one convolution (a few milliseconds). */
+const MAX_PRODUCT = 4e6;
 /** An arm this many times narrower than the difference is taken as a point mass. */
 const POINT_MASS_RATIO = 30;
 /** Probability left out in each tail of an arm. */
@@ -16,11 +21,6 @@ const MAX_CELLS = 4000;
  * (j0 + i + 1) * delta), read from the grid's CDF, so every cell mass is exact up to the
  * quadrature error whatever the shape of the density (zero, finite or infinite at 0 and 1).
  */
-/** A logit-scale density converted to the rate scale; 0 where dx/dy underflows. */
-function rateScale(logitDensity: number, dxdy: number): number {
-  return dxdy > 0 ? logitDensity / dxdy : 0;
-}
-
 interface LatticeMasses {
   /** Index j of the first cell [j delta, (j + 1) delta). */
   readonly first: number;
@@ -46,32 +46,34 @@ function latticeMasses(grid: BetaGrid, arm: number, delta: number): LatticeMasse
   const first = Math.floor(from / delta);
   const last = Math.min(Math.ceil(to / delta), first + MAX_CELLS);
   const mass = new Float64Array(last - first);
-  // The CDF at the lattice points, by cubic Hermite interpolation on the rate scale between
-  // consecutive quadrature nodes, where both the CDF and the density are tabulated: a merge of
-  // two sorted sequences, with no logarithm or search per point.
-  const { density, dxdy } = grid;
+  // The CDF at the lattice points, by cubic Hermite interpolation on the logit scale between
+  // consecutive quadrature nodes, where both the CDF and its derivative (the logit-scale
+  // density) are tabulated and smooth even when the rate-scale density is infinite at 0 or 1.
+  // Lattice points and nodes are both increasing: a merge, with no search per point.
+  const { density, y } = grid;
   let n = 0;
   let previous = 0;
   for (let i = 0; i <= mass.length; i++) {
     const at = (first + i) * delta;
     let value: number;
-    if (at <= x[0]!) value = at <= 0 ? 0 : nodeCdf[base]! * (at / x[0]!);
-    else if (at >= x[nodeCount - 1]!) value = at >= 1 ? 1 : nodeCdf[base + nodeCount - 1]!;
+    if (at <= 0) value = 0;
+    else if (at >= 1) value = 1;
     else {
-      while (x[n + 1]! < at) n++;
-      const x0 = x[n]!;
-      const h = x[n + 1]! - x0;
-      const t = (at - x0) / h;
-      // Rate-scale densities from the logit-scale ones: f(x) = g(y) / (x (1 - x)).
-      const f0 = rateScale(density[base + n]!, dxdy[n]!);
-      const f1 = rateScale(density[base + n + 1]!, dxdy[n + 1]!);
-      const t2 = t * t;
-      const t3 = t2 * t;
-      value =
-        (2 * t3 - 3 * t2 + 1) * nodeCdf[base + n]! +
-        (t3 - 2 * t2 + t) * h * f0 +
-        (-2 * t3 + 3 * t2) * nodeCdf[base + n + 1]! +
-        (t3 - t2) * h * f1;
+      const logit = Math.log(at) - Math.log1p(-at);
+      if (logit <= y[0]!) value = nodeCdf[base]!;
+      else if (logit >= y[nodeCount - 1]!) value = nodeCdf[base + nodeCount - 1]!;
+      else {
+        while (y[n + 1]! < logit) n++;
+        const h = y[n + 1]! - y[n]!;
+        const t = (logit - y[n]!) / h;
+        const t2 = t * t;
+        const t3 = t2 * t;
+        value =
+          (2 * t3 - 3 * t2 + 1) * nodeCdf[base + n]! +
+          (t3 - 2 * t2 + t) * h * density[base + n]! +
+          (-2 * t3 + 3 * t2) * nodeCdf[base + n + 1]! +
+          (t3 - t2) * h * density[base + n + 1]!;
+      }
     }
     if (i > 0) mass[i - 1] = Math.max(0, value - previous);
     previous = value;
@@ -118,9 +120,27 @@ export function differenceHdiOnGrid(
   const sdB = sdOf(b);
   const sd = Math.hypot(sdA, sdB);
   const narrow = Math.min(sdA, sdB);
-  const pointMass = narrow * POINT_MASS_RATIO < sd;
+  // A rate-scale density that is infinite at 0 or 1 (alpha or beta below 1) puts much of its
+  // mass in the first lattice cell; that cell must be small on the absolute scale, and the
+  // other arm must not be collapsed to a point (the HDI bound sits on the flank of the spike).
+  const singular = [a, b].some((j) => {
+    const { alpha, total } = grid.shapes[j]!;
+    return alpha < 1 || total - alpha < 1;
+  });
+  const pointMass = !singular && narrow * POINT_MASS_RATIO < sd;
+  let perUnit = Math.max(
+    CELLS_PER_SD / sd,
+    pointMass ? 0 : 1 / narrow,
+    singular ? SINGULAR_CELLS_PER_UNIT : 0,
+  );
+  // Keep the convolution within MAX_PRODUCT cell pairs.
+  const span = (j: number) => {
+    const { lo, hi } = grid.shapes[j]!;
+    return logistic(hi) - logistic(lo);
+  };
+  perUnit = Math.min(perUnit, Math.sqrt(MAX_PRODUCT / (span(a) * span(b))));
   // An even number of cells in [0, 1], so the coarse lattice of Richardson's step shares them.
-  const cells = 2 * Math.ceil(Math.max(CELLS_PER_SD / sd, pointMass ? 0 : 1 / narrow) / 2);
+  const cells = 2 * Math.ceil(perUnit / 2);
   // The coarse lattice's cells are pairs of fine cells: its masses are pairwise sums.
   const fineDelta = 1 / cells;
   const fine = [latticeMasses(grid, a, fineDelta), latticeMasses(grid, b, fineDelta)] as const;
@@ -134,8 +154,10 @@ export function differenceHdiOnGrid(
   const [fineLo, fineHi] = hdiOfKnots(knotsAt(fine, fineDelta), mass);
   const [coarseLo, coarseHi] = hdiOfKnots(knotsAt(coarse, 2 * fineDelta), mass);
   // The lattice error falls as delta^2: Richardson extrapolation removes its leading term.
-  // A difference of two rates lies in [-1, 1] whatever the rounding.
-  const clamp = (d: number) => Math.min(1, Math.max(-1, d));
+  // The result is kept inside the support of the difference, [lo_a - hi_b, hi_a - lo_b].
+  const lowest = logistic(grid.shapes[a]!.lo) - logistic(grid.shapes[b]!.hi);
+  const highest = logistic(grid.shapes[a]!.hi) - logistic(grid.shapes[b]!.lo);
+  const clamp = (d: number) => Math.min(highest, Math.max(lowest, d));
   return [clamp((4 * fineLo - coarseLo) / 3), clamp((4 * fineHi - coarseHi) / 3)];
 }
 
@@ -254,18 +276,16 @@ function hdiOfKnots(knots: Knots, mass: number): [number, number] {
  * Example: differenceHdi({ alpha: 1, beta: 1 }, { alpha: 1, beta: 1 }) is about
  * [-0.776, 0.776] (the difference of two uniforms is triangular on [-1, 1]).
  *
- * @throws StatsInputError for a non-positive or non-finite parameter (`leader.alpha`, ...) or a
- *   mass outside (0, 1).
+ * @throws StatsInputError for a parameter outside POSTERIOR_PARAMETER_RANGE ([0.01, 1e13];
+ *   `leader.alpha`, ...) or a mass outside (0, 1).
  */
 export function differenceHdi(
   leader: BetaParams,
   other: BetaParams,
   mass = 0.95,
 ): [number, number] {
-  assertPositive(leader.alpha, 'leader.alpha');
-  assertPositive(leader.beta, 'leader.beta');
-  assertPositive(other.alpha, 'other.alpha');
-  assertPositive(other.beta, 'other.beta');
+  assertPosterior(leader, 'leader');
+  assertPosterior(other, 'other');
   assertInRange(mass, 'mass', 1e-6, 1 - 1e-6);
   return differenceHdiOnGrid(buildBetaGrid([leader, other]), 0, 1, mass);
 }

@@ -5,7 +5,7 @@
  */
 import { allocateTraffic } from './allocation.js';
 import { type Counts, evaluate, resolveThresholds } from './decision.js';
-import { assertCount, assertFinite, assertInRange, StatsInputError } from './errors.js';
+import { assertFinite, assertInRange, StatsInputError } from './errors.js';
 import { resolvePrior } from './prior.js';
 import { createRandom, type Random, seedFrom } from './random.js';
 import type { BanditMode, BetaParams, ResolvedThresholds, Thresholds } from './types.js';
@@ -18,19 +18,25 @@ export interface PlanInput {
   readonly lift: number;
   /** Number of variants K >= 2 (default 2); challengers beyond the first convert at baseRate. */
   readonly variants?: number;
-  /** Visitors per day over all variants, > 0. */
+  /** Visitors per day over all variants, 0.01 to 1e9. */
   readonly visitorsPerDay: number;
   readonly thresholds?: Thresholds;
   /** User prior; the default Beta(1, 19) otherwise. */
   readonly prior?: BetaParams;
   readonly bandit?: BanditMode;
-  /** Simulated experiments (default 400). */
+  /** Simulated experiments, 1 to 10,000 (default 200). */
   readonly simulations?: number;
-  /** Visitors per variant between two decisions (default 10). */
+  /**
+   * Visitors per variant between two decisions (default 10); raised to
+   * maxVisitorsPerVariant / 1000 when smaller, so no experiment takes more than 1,000 decisions.
+   */
   readonly checkEvery?: number;
-  /** An experiment still undecided at this many visitors per variant counts as undecided. */
+  /**
+   * An experiment still undecided at this many visitors per variant counts as undecided
+   * (default 20,000; at most 10,000,000).
+   */
   readonly maxVisitorsPerVariant?: number;
-  /** Seed; by default derived from the other inputs. */
+  /** Seed, an integer in [0, 2^32); by default derived from the other inputs. */
   readonly seed?: number;
 }
 
@@ -62,6 +68,18 @@ export interface Plan {
   /** Share of experiments that reached ready_to_ship on a variant whose true rate is below the best's. */
   readonly wrongShipRate: number;
   readonly maxVisitorsPerVariant: number;
+}
+
+/** Most simulated experiments in one plan. */
+const MAX_SIMULATIONS = 10_000;
+/** Most decisions per simulated experiment; checkEvery grows to respect it. */
+const MAX_CHECKS = 1000;
+const BANDIT_MODES: readonly BanditMode[] = ['top-two', 'thompson', 'off'];
+
+function assertIntegerInRange(value: unknown, field: string, lo: number, hi: number) {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < lo || value > hi) {
+    throw new StatsInputError(field, `must be an integer in [${lo}, ${hi}], got ${String(value)}`);
+  }
 }
 
 interface Outcome {
@@ -144,11 +162,16 @@ function quantile(sorted: readonly number[], q: number): number | null {
  *
  * Complexity: O(simulations * checks * decision), a decision costing tens of microseconds.
  *
- * @throws StatsInputError naming the field for a rate outside (0, 1), a lift that takes the
- *   best rate to 1 or beyond or below -1, fewer than 2 variants, non-positive traffic, or
- *   invalid thresholds or prior.
+ * @throws StatsInputError naming the field: `input` when not an object, `baseRate` outside
+ *   (0, 1), `lift` taking the best rate outside (0, 1), `variants` outside [2, 20],
+ *   `visitorsPerDay` outside [0.01, 1e9], `simulations`, `checkEvery`,
+ *   `maxVisitorsPerVariant` or `seed` out of range, an unknown `bandit`, invalid `thresholds`
+ *   or `prior`.
  */
 export function plan(input: PlanInput): Plan {
+  if (typeof input !== 'object' || input === null) {
+    throw new StatsInputError('input', 'must be { baseRate, lift, visitorsPerDay, ... }');
+  }
   assertInRange(input.baseRate, 'baseRate', Number.MIN_VALUE, 1 - Number.EPSILON);
   assertFinite(input.lift, 'lift');
   const best = input.baseRate * (1 + input.lift);
@@ -159,17 +182,20 @@ export function plan(input: PlanInput): Plan {
   if (!Number.isSafeInteger(K) || K < 2 || K > 20) {
     throw new StatsInputError('variants', `must be an integer in [2, 20], got ${String(K)}`);
   }
-  assertFinite(input.visitorsPerDay, 'visitorsPerDay');
-  if (input.visitorsPerDay <= 0) throw new StatsInputError('visitorsPerDay', 'must be > 0');
-  const simulations = input.simulations ?? 400;
-  assertCount(simulations, 'simulations');
-  if (simulations < 1) throw new StatsInputError('simulations', 'must be at least 1');
-  const checkEvery = input.checkEvery ?? 10;
-  assertCount(checkEvery, 'checkEvery');
-  if (checkEvery < 1) throw new StatsInputError('checkEvery', 'must be at least 1');
+  assertInRange(input.visitorsPerDay, 'visitorsPerDay', 0.01, 1e9);
+  const simulations = input.simulations ?? 200;
+  assertIntegerInRange(simulations, 'simulations', 1, MAX_SIMULATIONS);
   const limit = input.maxVisitorsPerVariant ?? 20_000;
-  assertCount(limit, 'maxVisitorsPerVariant');
+  assertIntegerInRange(limit, 'maxVisitorsPerVariant', 1, 10_000_000);
+  const requestedCheckEvery = input.checkEvery ?? 10;
+  assertIntegerInRange(requestedCheckEvery, 'checkEvery', 1, limit);
+  // At most MAX_CHECKS decisions per simulated experiment, so a plan takes seconds at most.
+  const checkEvery = Math.max(requestedCheckEvery, Math.ceil(limit / MAX_CHECKS));
   const bandit = input.bandit ?? 'top-two';
+  if (!BANDIT_MODES.includes(bandit)) {
+    throw new StatsInputError('bandit', `must be one of ${BANDIT_MODES.join(', ')}`);
+  }
+  if (input.seed !== undefined) assertIntegerInRange(input.seed, 'seed', 0, 2 ** 32 - 1);
   const thresholds = resolveThresholds(input.thresholds);
   const prior = resolvePrior(input.prior === undefined ? {} : { prior: input.prior });
 

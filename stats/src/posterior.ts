@@ -1,11 +1,35 @@
 import { type BetaGrid, buildBetaGrid, quantileOnGrid, rateDensity } from './beta-grid.js';
-import { assertInRange, assertPositive } from './errors.js';
+import { assertInRange, StatsInputError } from './errors.js';
 import type { BetaParams } from './types.js';
 
 /** Points of a posterior density for a chart: rates (absolute units) and density values. */
 export interface DensityCurve {
   readonly x: number[];
   readonly y: number[];
+}
+
+/**
+ * Range of Beta parameters the engine computes with: at least the smallest prior parameter
+ * (0.01) and at most a trillion visitors on top of the largest prior (beyond that double
+ * precision no longer separates the posteriors of nearly equal rates).
+ */
+export const POSTERIOR_PARAMETER_RANGE = Object.freeze({ min: 0.01, max: 1e13 });
+
+/**
+ * Throws unless `posterior` is { alpha, beta } with both in POSTERIOR_PARAMETER_RANGE.
+ * @throws StatsInputError naming `<field>`, `<field>.alpha` or `<field>.beta`.
+ */
+export function assertPosterior(
+  posterior: unknown,
+  field: string,
+): asserts posterior is BetaParams {
+  if (typeof posterior !== 'object' || posterior === null) {
+    throw new StatsInputError(field, 'must be { alpha, beta }');
+  }
+  const { alpha, beta } = posterior as Partial<BetaParams>;
+  const { min, max } = POSTERIOR_PARAMETER_RANGE;
+  assertInRange(alpha, `${field}.alpha`, min, max);
+  assertInRange(beta, `${field}.beta`, min, max);
 }
 
 /** Points per density curve: enough for a smooth line at dashboard sizes. */
@@ -46,12 +70,11 @@ export function credibleIntervalOnGrid(grid: BetaGrid, j: number, mass = 0.95): 
  *
  * Example: credibleInterval({ alpha: 2, beta: 68 }) is about [0.0035, 0.0807].
  *
- * @throws StatsInputError for a non-positive parameter (`posterior.alpha`, `posterior.beta`)
- *   or a mass outside (0, 1).
+ * @throws StatsInputError for a parameter outside POSTERIOR_PARAMETER_RANGE
+ *   (`posterior.alpha`, `posterior.beta`) or a mass outside (0, 1).
  */
 export function credibleInterval(posterior: BetaParams, mass = 0.95): [number, number] {
-  assertPositive(posterior.alpha, 'posterior.alpha');
-  assertPositive(posterior.beta, 'posterior.beta');
+  assertPosterior(posterior, 'posterior');
   assertInRange(mass, 'mass', 1e-6, 1 - 1e-6);
   return credibleIntervalOnGrid(buildBetaGrid([posterior]), 0, mass);
 }

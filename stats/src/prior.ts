@@ -3,7 +3,7 @@
  * user set on the experiment, else an empirical-Bayes prior fitted to the project's past
  * conversion rates, else the platform default Beta(1, 19).
  */
-import { assertInRange, assertPositive, StatsInputError } from './errors.js';
+import { assertInRange, StatsInputError } from './errors.js';
 import type { BetaParams, PriorChoice } from './types.js';
 
 /**
@@ -22,6 +22,19 @@ export const DEFAULT_PRIOR: PriorChoice = Object.freeze({
  * visitors that no new experiment could move.
  */
 const MAX_HISTORICAL_STRENGTH = 100;
+
+/**
+ * Below one pseudo visitor the history is too dispersed to inform anything (rates of 0 and 1
+ * side by side): such a fit would be weaker than no prior at all, and the default is used.
+ */
+const MIN_HISTORICAL_STRENGTH = 1;
+
+/**
+ * Bounds on prior parameters, in pseudo visitors. Below 0.01 a prior puts nearly all its mass
+ * on rates of exactly 0 or 1, which no one means; above a million it would outweigh any
+ * experiment. Both also keep the quadrature's grid of a bounded size.
+ */
+export const PRIOR_PARAMETER_RANGE = Object.freeze({ min: 0.01, max: 1e6 });
 
 /** Inputs of {@link resolvePrior}; both fields are optional, so `{}` gives the default prior. */
 export interface PriorInput {
@@ -45,7 +58,9 @@ export interface PriorInput {
  *    s = mu(1 - mu)/v - 1, capped at 100: s = min(mu(1 - mu)/v - 1, 100), a0 = mu * s,
  *    b0 = (1 - mu) * s. Otherwise (fewer than 3 rates; all rates equal, whose variance is zero
  *    only up to rounding, hence the relative floor; a variance too large for any Beta; mu = 0 or
- *    mu = 1) this tier is skipped.
+ *    mu = 1; a fit weaker than one pseudo visitor, s < 1, or with a0 or b0 below 0.01, which
+ *    would be vaguer than no prior and could call 1 conversion against 0 a win) this tier is
+ *    skipped.
  * 3. `default`: {@link DEFAULT_PRIOR}, Beta(1, 19).
  *
  * Both inputs are validated whenever present, even when `prior` makes `history` unused, so bad
@@ -55,8 +70,9 @@ export interface PriorInput {
  * introduction to empirical Bayes data analysis", The American Statistician 39(2), 83-87;
  * Gelman et al., Bayesian Data Analysis, 3rd ed. (BDA3), section 5.1 (the rat tumour example's
  * Beta prior fitted to the historical rates by their mean and standard deviation) and section 5.3
- * (the full hierarchical model it approximates). The relative floor and the cap on s are this
- * project's safeguards (STATS.md section 2), not part of the sources.
+ * (the full hierarchical model it approximates). The relative floor, the cap on s and the
+ * floors on s, a0 and b0 are this project's safeguards (STATS.md section 2 and this module), not
+ * part of the sources.
  *
  * Complexity: O(m) time, O(1) extra space.
  *
@@ -65,16 +81,21 @@ export interface PriorInput {
  * // mu = 0.04, v = 0.0004, s = 0.0384 / 0.0004 - 1 = 95
  * // => { tier: 'historical', alpha: 3.8, beta: 91.2 } (up to rounding)
  *
- * @throws StatsInputError with field `prior.alpha` or `prior.beta` unless the value is a finite
- *   number > 0; `history` when it is not an array; `history[i]` unless x_i is a finite number in
- *   [0, 1].
+ * @throws StatsInputError with field `prior` when it is not an object, `prior.alpha` or
+ *   `prior.beta` unless the value is a finite number in [0.01, 1e6] (PRIOR_PARAMETER_RANGE);
+ *   `history` when it is not an array; `history[i]` unless x_i is a finite number in [0, 1].
  */
 export function resolvePrior(input: PriorInput = {}): PriorChoice {
+  if (typeof input !== 'object' || input === null) {
+    throw new StatsInputError('input', 'must be { prior?, history? }');
+  }
   const { prior, history } = input;
 
   if (prior != null) {
-    assertPositive(prior.alpha, 'prior.alpha');
-    assertPositive(prior.beta, 'prior.beta');
+    if (typeof prior !== 'object') throw new StatsInputError('prior', 'must be { alpha, beta }');
+    const { min, max } = PRIOR_PARAMETER_RANGE;
+    assertInRange(prior.alpha, 'prior.alpha', min, max);
+    assertInRange(prior.beta, 'prior.beta', min, max);
   }
   if (history != null) {
     if (!Array.isArray(history)) {
@@ -109,5 +130,8 @@ function momentMatchedBeta(rates: readonly number[]): BetaParams | null {
   if (!(v > 1e-12 * bernoulliVariance && v < bernoulliVariance)) return null;
 
   const s = Math.min(bernoulliVariance / v - 1, MAX_HISTORICAL_STRENGTH);
-  return { alpha: mu * s, beta: (1 - mu) * s };
+  const fitted = { alpha: mu * s, beta: (1 - mu) * s };
+  const { min } = PRIOR_PARAMETER_RANGE;
+  if (s < MIN_HISTORICAL_STRENGTH || fitted.alpha < min || fitted.beta < min) return null;
+  return fitted;
 }

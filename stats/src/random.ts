@@ -102,12 +102,16 @@ export function createRandom(seed: number): Random {
     if (p >= 1) return n;
     if (p > 0.5) return n - binomial(n, 1 - p);
     if (n * p < 50) {
+      // (1 - p)^n through logarithms: the power itself loses accuracy for n in the billions.
       const ratio = p / (1 - p);
-      let probability = (1 - p) ** n;
+      let probability = Math.exp(n * Math.log1p(-p));
       let cumulative = probability;
       const u = uniform();
       let k = 0;
-      while (u > cumulative && k < n) {
+      // The pmf past k = n p + 40 sqrt(n p) + 40 is far below double precision: stop there
+      // rather than walk towards n when rounding keeps the sum a hair under u.
+      const last = Math.min(n, Math.ceil(n * p + 40 * Math.sqrt(n * p) + 40));
+      while (u > cumulative && k < last) {
         probability *= (ratio * (n - k)) / (k + 1);
         k++;
         cumulative += probability;

@@ -48,6 +48,14 @@ export function formatPoints(rate: number): string {
   return points.toFixed(Math.min(digits, 20));
 }
 
+/** Below this P(best) on the engagement score, engagement is said not to favour anyone. */
+const PROXY_LEANING = 0.6;
+
+/** A p-value for text, two significant digits: "p = 0.00021", or "p < 0.000001" below that. */
+function formatPValue(p: number): string {
+  return p < 1e-6 ? 'p < 0.000001' : `p = ${p.toPrecision(2)}`;
+}
+
 /** A whole count with thousands separators ("19,000"), the same on every platform. */
 function formatCount(n: number): string {
   return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
@@ -83,15 +91,17 @@ export function writeRecommendation(f: RecommendationFacts): string {
   const sentences: string[] = [];
   if (f.srm.detected) {
     sentences.push(
-      `Warning: sample ratio mismatch (p = ${f.srm.pValue!.toPrecision(2)}): visitors are not reaching the variants in the proportions they were allocated, so these results cannot be trusted until the cause is found (redirects, caching, bot filtering or an assignment bug).`,
+      `Warning: sample ratio mismatch (${formatPValue(f.srm.pValue!)}): visitors are not reaching the variants in the proportions they were allocated, so these results cannot be trusted until the cause is found (redirects, caching, bot filtering or an assignment bug).`,
     );
   }
   const chance = `${formatProbability(f.leaderPBest)} chance of being the best variant`;
   const risk = formatRisk(f.leaderLoss);
-  const proxy =
-    f.proxyLeader === null
-      ? null
-      : `Engagement leans towards ${f.proxyLeader.key} (${formatProbability(f.proxyLeader.pBest)} chance of the highest engagement score), an early hint rather than proof of more conversions.`;
+  let proxy: string | null = null;
+  if (f.proxyLeader !== null && f.proxyLeader.pBest >= PROXY_LEANING) {
+    proxy = `Engagement leans towards ${f.proxyLeader.key} (${formatProbability(f.proxyLeader.pBest)} chance of the highest engagement score), an early hint rather than proof of more conversions.`;
+  } else if (f.proxyLeader !== null) {
+    proxy = 'Engagement does not favour any variant yet.';
+  }
 
   switch (f.status) {
     case 'collecting_data': {

@@ -101,6 +101,40 @@ describe('resolvePrior', () => {
     );
     expect(fieldOf(() => resolvePrior({ prior: { alpha: 1, beta: 0 } }))).toBe('prior.beta');
     expect(fieldOf(() => resolvePrior({ prior: { alpha: 1, beta: Infinity } }))).toBe('prior.beta');
+    // Outside [0.01, 1e6] pseudo visitors: near-point masses at 0 or 1, or an immovable prior.
+    expect(fieldOf(() => resolvePrior({ prior: { alpha: 0.009, beta: 1 } }))).toBe('prior.alpha');
+    expect(fieldOf(() => resolvePrior({ prior: { alpha: 1, beta: 1e-300 } }))).toBe('prior.beta');
+    expect(fieldOf(() => resolvePrior({ prior: { alpha: 1.1e6, beta: 1 } }))).toBe('prior.alpha');
+    expect(fieldOf(() => resolvePrior({ prior: 'x' as unknown as { alpha: 1; beta: 1 } }))).toBe(
+      'prior',
+    );
+    expect(resolvePrior({ prior: { alpha: 0.01, beta: 1e6 } })).toEqual({
+      tier: 'user',
+      alpha: 0.01,
+      beta: 1e6,
+    });
+  });
+
+  it('falls through when the fit is weaker than one pseudo visitor', () => {
+    // [0, 1, 1, 1, 1, 0.8]: mu = 0.8, v = (0.64 + 4 * 0.04 + 0) / 5 = 0.16 = mu (1 - mu) * 1,
+    // so s = 0.16 / 0.16 - 1 = 0 (up to rounding): no information, the default applies.
+    expect(resolvePrior({ history: [0, 1, 1, 1, 1, 0.8] })).toEqual(DEFAULT_PRIOR);
+    // [0, 0, 1, 1/3]: mu = 1/3, v = (1/9 + 1/9 + 4/9 + 0) / 3 = 2/9 = mu (1 - mu), s = 0.
+    expect(resolvePrior({ history: [0, 0, 1, 1 / 3] })).toEqual(DEFAULT_PRIOR);
+    // [0, 0.5, 1]: mu = 0.5, v = 0.25 = mu (1 - mu): s = 0.
+    expect(resolvePrior({ history: [0, 0.5, 1] })).toEqual(DEFAULT_PRIOR);
+    // [0.1, 0.5, 0.9]: mu = 0.5, v = 0.16, s = 0.25 / 0.16 - 1 = 0.5625 < 1.
+    expect(resolvePrior({ history: [0.1, 0.5, 0.9] })).toEqual(DEFAULT_PRIOR);
+    // [0.2, 0.5, 0.8]: v = 0.09, s = 0.25 / 0.09 - 1 = 1.78 >= 1: used, a0 = b0 = 0.889.
+    const fitted = resolvePrior({ history: [0.2, 0.5, 0.8] });
+    expect(fitted.tier).toBe('historical');
+    expect(fitted.alpha).toBeCloseTo(0.5 * (0.25 / 0.09 - 1), 12);
+  });
+
+  it('falls through when a0 or b0 would be below 0.01', () => {
+    // mu = 0.0001 / 3, v = ((2/3 * 1e-4)^2 + 2 (1/3 * 1e-4)^2) / 2 = 1e-8 / 3, so
+    // s = mu (1 - mu) / v - 1 = 9999 (capped at 100) and a0 = 100 * mu = 0.0033 < 0.01.
+    expect(resolvePrior({ history: [0, 0, 0.0001] })).toEqual(DEFAULT_PRIOR);
   });
 
   it('rejects invalid historical rates, naming the index, even when a user prior is set', () => {
@@ -111,5 +145,6 @@ describe('resolvePrior', () => {
       fieldOf(() => resolvePrior({ prior: { alpha: 1, beta: 1 }, history: [0.1, 0.2, 2] })),
     ).toBe('history[2]');
     expect(fieldOf(() => resolvePrior({ history: 0.1 as unknown as number[] }))).toBe('history');
+    expect(fieldOf(() => resolvePrior(null as unknown as object))).toBe('input');
   });
 });

@@ -34,6 +34,14 @@ function expectedProbability(p: number): string {
 }
 
 /** The risk phrase: formatPoints of the loss, or 'less than 0.01' below 0.0001 (0.01 points). */
+/** The p-value as written: two significant digits in plain decimals, "p < 0.000001" below. */
+function expectedPValue(p: number): string {
+  if (p < 1e-6) return 'p < 0.000001';
+  const text = p.toPrecision(2);
+  // toPrecision switches to exponent notation below 1e-6 only, so this is plain decimals here.
+  return `p = ${text}`;
+}
+
 function expectedRisk(loss: number): string {
   return loss < 0.0001
     ? 'less than 0.01 percentage points'
@@ -359,7 +367,7 @@ describe('recommendation: sample ratio mismatch', () => {
     const text = d.recommendation;
     expectNoGarbage(text);
     expect(
-      text.startsWith(`Warning: sample ratio mismatch (p = ${d.srm.pValue!.toPrecision(2)})`),
+      text.startsWith(`Warning: sample ratio mismatch (${expectedPValue(d.srm.pValue!)})`),
     ).toBe(true);
     expect(text).toContain('p = 0.000020');
     expect(text).toContain('cannot be trusted');
@@ -532,7 +540,7 @@ function checkFacts(input: DecideInput, d: Decision) {
   // SRM warning first, exactly when detected.
   const warning = 'Warning: sample ratio mismatch';
   if (d.srm.detected) {
-    expect(text.startsWith(`${warning} (p = ${d.srm.pValue!.toPrecision(2)})`)).toBe(true);
+    expect(text.startsWith(`${warning} (${expectedPValue(d.srm.pValue!)})`)).toBe(true);
     expect(text).toContain('cannot be trusted');
   } else {
     expect(text).not.toContain(warning);
@@ -585,7 +593,13 @@ function checkFacts(input: DecideInput, d: Decision) {
   if (d.proxy !== null && (d.status === 'collecting_data' || d.status === 'keep_testing')) {
     let top = d.proxy.variants[0]!;
     for (const x of d.proxy.variants) if (x.pBest > top.pBest) top = x;
-    expect(text).toContain(`${lean} ${top.key} (${expectedProbability(top.pBest)} chance`);
+    // A leaning is claimed from 60% on; below that the text says there is none yet.
+    if (top.pBest >= 0.6) {
+      expect(text).toContain(`${lean} ${top.key} (${expectedProbability(top.pBest)} chance`);
+    } else {
+      expect(text).toContain('Engagement does not favour any variant yet.');
+      expect(text).not.toContain(lean);
+    }
   } else {
     expect(text).not.toContain(lean);
   }
