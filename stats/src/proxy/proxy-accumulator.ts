@@ -1,7 +1,10 @@
 /**
  * Per-variant sufficient statistics of the proxy score, updatable in O(1) per visitor.
  */
-import { assertCount, assertFinite, StatsInputError } from '../errors.js';
+import { assertCount, assertFinite, assertInRange, StatsInputError } from '../errors.js';
+
+/** Largest proxy score accepted, in absolute value. */
+const MAX_SCORE = 1e6;
 
 /**
  * Running sums over the visitors of one variant. Y is a visitor's post-exposure proxy score, X
@@ -47,9 +50,9 @@ export function emptyProxyAccumulator(key: string): ProxyAccumulator {
  * Example: addProxyObservation(emptyProxyAccumulator('b'), 0.5, 0.2)
  *   = { key: 'b', n: 1, sumY: 0.5, sumY2: 0.25, sumX: 0.2, sumX2: 0.04, sumXY: 0.1 }.
  *
- * @throws StatsInputError when y is not finite (`y`), x is given and not finite (`x`), x is
- *   missing for an accumulator that tracks it or given for one that does not (`x`), or the
- *   accumulator's count is invalid (`accumulator.n`).
+ * @throws StatsInputError when y is not a number in [-1e6, 1e6] (`y`); x is given and is not
+ *   one, is missing for an accumulator that tracks it, or is given for one that does not (`x`);
+ *   or the accumulator's count is invalid (`accumulator.n`).
  */
 export function addProxyObservation(
   accumulator: ProxyAccumulator,
@@ -57,7 +60,9 @@ export function addProxyObservation(
   x?: number,
 ): ProxyAccumulator {
   assertCount(accumulator.n, 'accumulator.n');
-  assertFinite(y, 'y');
+  // Scores are sums of winsorized z-scores, a few units in size; the bound keeps the running
+  // sums of squares finite for any number of visitors.
+  assertInRange(y, 'y', -MAX_SCORE, MAX_SCORE);
   const tracksX = accumulator.sumX !== undefined;
   const base = {
     key: accumulator.key,
@@ -71,7 +76,7 @@ export function addProxyObservation(
     }
     return base;
   }
-  assertFinite(x, 'x');
+  assertInRange(x, 'x', -MAX_SCORE, MAX_SCORE);
   if (!tracksX && accumulator.n > 0) {
     throw new StatsInputError(
       'x',
