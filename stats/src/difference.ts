@@ -11,6 +11,31 @@ const SINGULAR_CELLS_PER_UNIT = 2000;
 const MAX_PRODUCT = 4e6;
 /** An arm this many times narrower than the difference is taken as a point mass. */
 const POINT_MASS_RATIO = 30;
+/**
+ * Working memory for one HDI computation: lattice masses and knot weights are short-lived and
+ * never escape differenceHdiOnGrid, and typed arrays beyond a few dozen elements are allocated
+ * off the V8 heap at a cost comparable to the whole convolution. Reset at every call; growing
+ * it leaves views already handed out on the old buffer intact.
+ */
+const scratch = {
+  buffer: new Float64Array(1 << 14),
+  offset: 0,
+  reset() {
+    this.offset = 0;
+  },
+  /** A zero-filled array of `length` numbers. */
+  take(length: number): Float64Array {
+    if (this.offset + length > this.buffer.length) {
+      this.buffer = new Float64Array(Math.max(2 * this.buffer.length, length));
+      this.offset = 0;
+    }
+    const view = this.buffer.subarray(this.offset, this.offset + length);
+    view.fill(0);
+    this.offset += length;
+    return view;
+  },
+};
+
 /** Probability left out in each tail of an arm. */
 const TAIL_MASS = 1e-7;
 /** Upper bound on cells per arm, for pathological shape ratios. */
@@ -45,7 +70,7 @@ function latticeMasses(grid: BetaGrid, arm: number, delta: number): LatticeMasse
   // 1 / delta is an integer, so 0 and 1 are both lattice points and no cell straddles them.
   const first = Math.floor(from / delta);
   const last = Math.min(Math.ceil(to / delta), first + MAX_CELLS);
-  const mass = new Float64Array(last - first);
+  const mass = scratch.take(last - first);
   // The CDF at the lattice points, by cubic Hermite interpolation on the logit scale between
   // consecutive quadrature nodes, where both the CDF and its derivative (the logit-scale
   // density) are tabulated and smooth even when the rate-scale density is infinite at 0 or 1.
@@ -143,6 +168,7 @@ export function differenceHdiOnGrid(
   const cells = 2 * Math.ceil(perUnit / 2);
   // The coarse lattice's cells are pairs of fine cells: its masses are pairwise sums.
   const fineDelta = 1 / cells;
+  scratch.reset();
   const fine = [latticeMasses(grid, a, fineDelta), latticeMasses(grid, b, fineDelta)] as const;
   const coarse = fine.map(coarsen);
   const knotsAt = ([A, B]: readonly LatticeMasses[], delta: number): Knots => {
@@ -151,8 +177,16 @@ export function differenceHdiOnGrid(
     if (sdB <= sdA) return shiftedKnots(A!, delta, -meanOf(b), 1);
     return shiftedKnots(B!, delta, meanOf(a), -1);
   };
-  const [fineLo, fineHi] = hdiOfKnots(knotsAt(fine, fineDelta), mass);
-  const [coarseLo, coarseHi] = hdiOfKnots(knotsAt(coarse, 2 * fineDelta), mass);
+  // The density of a normal difference at its central `mass` bounds, times the cell width,
+  // is where the level search starts.
+  const z = normalUpperQuantile((1 - mass) / 2);
+  const levelPerCell = Math.exp((-z * z) / 2) / (Math.sqrt(2 * Math.PI) * sd);
+  const [fineLo, fineHi] = hdiOfKnots(knotsAt(fine, fineDelta), mass, levelPerCell * fineDelta);
+  const [coarseLo, coarseHi] = hdiOfKnots(
+    knotsAt(coarse, 2 * fineDelta),
+    mass,
+    levelPerCell * 2 * fineDelta,
+  );
   // The lattice error falls as delta^2: Richardson extrapolation removes its leading term.
   // The result is kept inside the support of the difference, [lo_a - hi_b, hi_a - lo_b].
   const lowest = logistic(grid.shapes[a]!.lo) - logistic(grid.shapes[b]!.hi);
@@ -165,11 +199,24 @@ export function differenceHdiOnGrid(
 function coarsen(fine: LatticeMasses): LatticeMasses {
   const first = Math.floor(fine.first / 2);
   const last = Math.floor((fine.first + fine.mass.length - 1) / 2);
-  const mass = new Float64Array(last - first + 1);
+  const mass = scratch.take(last - first + 1);
   for (let i = 0; i < fine.mass.length; i++) {
     mass[Math.floor((fine.first + i) / 2) - first]! += fine.mass[i]!;
   }
   return { first, mass };
+}
+
+/**
+ * z with P(Z > z) = q for 0 < q <= 1/2, to about 5e-4: Abramowitz and Stegun (1964),
+ * Handbook of Mathematical Functions, formula 26.2.23. Only a starting point here.
+ */
+function normalUpperQuantile(q: number): number {
+  const t = Math.sqrt(-2 * Math.log(q));
+  return (
+    t -
+    (2.515517 + 0.802853 * t + 0.010328 * t * t) /
+      (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t)
+  );
 }
 
 /**
@@ -186,7 +233,7 @@ interface Knots {
 /** Knots of theta_a - theta_b from both arms' cell masses (triangular kernel per cell pair). */
 function differenceKnots(A: LatticeMasses, B: LatticeMasses, delta: number): Knots {
   const count = A.mass.length + B.mass.length - 1;
-  const weight = new Float64Array(count + 2);
+  const weight = scratch.take(count + 2);
   for (let i = 0; i < A.mass.length; i++) {
     const ma = A.mass[i]!;
     if (ma === 0) continue;
@@ -199,7 +246,7 @@ function differenceKnots(A: LatticeMasses, B: LatticeMasses, delta: number): Kno
 
 /** Knots of sign * theta + shift from one arm's cell masses, at the cell centres. */
 function shiftedKnots(arm: LatticeMasses, delta: number, shift: number, sign: 1 | -1): Knots {
-  const weight = new Float64Array(arm.mass.length + 2);
+  const weight = scratch.take(arm.mass.length + 2);
   weight.set(arm.mass, 1);
   return {
     origin: shift + sign * (arm.first + 0.5) * delta,
@@ -210,7 +257,7 @@ function shiftedKnots(arm: LatticeMasses, delta: number, shift: number, sign: 1 
 }
 
 /** The HDI of a piecewise-linear density given by knots, as [lower, upper]. */
-function hdiOfKnots(knots: Knots, mass: number): [number, number] {
+function hdiOfKnots(knots: Knots, mass: number, guessLevel: number): [number, number] {
   const { count, weight: p } = knots;
   let total = 0;
   let peak = 0;
@@ -239,11 +286,12 @@ function hdiOfKnots(knots: Knots, mass: number): [number, number] {
   let hi = peak / total;
   let fLo = 1 - mass;
   let fHi = -mass;
-  let level = lo;
+  // First probe: the level of a normal density at its central `mass` bounds, in knot units.
+  let level = guessLevel > 0 && guessLevel < hi ? guessLevel : (lo + hi) / 2;
   for (let iter = 0, side = 0; iter < 100; iter++) {
-    level = (lo * fHi - hi * fLo) / (fHi - fLo);
     const f = massAbove(level) - mass;
-    if (Math.abs(f) < 1e-12 || hi - lo < 1e-14 * hi) break;
+    // A mass error of 1e-10 moves the bounds by about 1e-9 standard deviations.
+    if (Math.abs(f) < 1e-10 || hi - lo < 1e-14 * hi) break;
     if (f > 0) {
       lo = level;
       fLo = f;
@@ -255,6 +303,7 @@ function hdiOfKnots(knots: Knots, mass: number): [number, number] {
       if (side === -1) fLo /= 2;
       side = -1;
     }
+    level = (lo * fHi - hi * fLo) / (fHi - fLo);
   }
   // Outermost crossings of the level, interpolated on the linear pieces (knot k is p[k + 1]).
   let first = Number.NaN;
