@@ -12,17 +12,7 @@ import { plan } from '../src/planner.js';
 import { credibleInterval } from '../src/posterior.js';
 import { resolvePrior } from '../src/prior.js';
 import { probabilityBBeatsA } from './reference/evan-miller.js';
-
-/** Runs `call` and returns the field of the StatsInputError it throws. */
-function fieldOf(call: () => unknown): string {
-  try {
-    call();
-  } catch (error) {
-    expect((error as Error).name).toBe('StatsInputError');
-    return (error as { field: string }).field;
-  }
-  throw new Error('expected a StatsInputError');
-}
+import { fieldOf } from './support/field-of.js';
 
 const a = { key: 'a', visitors: 100, conversions: 3 };
 const b = { key: 'b', visitors: 100, conversions: 5 };

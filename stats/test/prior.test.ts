@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { StatsInputError } from '../src/errors.js';
 import { DEFAULT_PRIOR, resolvePrior } from '../src/prior.js';
-
-/** Runs `fn`, expects a StatsInputError and returns the field it names. */
-function fieldOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(StatsInputError);
-    return (error as StatsInputError).field;
-  }
-  throw new Error('expected a StatsInputError, nothing was thrown');
-}
+import { fieldOf } from './support/field-of.js';
 
 describe('DEFAULT_PRIOR', () => {
   it('is Beta(1, 19), tier default', () => {

@@ -8,18 +8,7 @@ import {
   proxyScore,
   winsorize,
 } from '../src/proxy/index.js';
-
-/** Seeded uniform generator (mulberry32), so the data sets are fixed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from './support/mulberry32.js';
 
 function sampleSd(values: readonly number[]): number {
   const mean = values.reduce((s, v) => s + v, 0) / values.length;

@@ -7,18 +7,7 @@ import {
   type ProxyAccumulator,
   proxyPosterior,
 } from '../src/proxy/index.js';
-
-/** Seeded uniform generator (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from './support/mulberry32.js';
 
 /** Standard normal draws by Box-Muller from a seeded uniform generator. */
 function normalGenerator(seed: number): () => number {

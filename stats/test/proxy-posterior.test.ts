@@ -5,6 +5,7 @@ import {
   type ProxyAccumulator,
   proxyPosterior,
 } from '../src/proxy/index.js';
+import { mulberry32 } from './support/mulberry32.js';
 
 /**
  * Standard normal CDF written independently of the engine: erf by its Maclaurin series for
@@ -46,18 +47,6 @@ function trapezoidPBest(means: number[], ses: number[]): number[] {
     }
     return sum * step;
   });
-}
-
-/** Seeded uniform generator (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Accumulator with the given sample mean and sd (ddof = 1) over n visitors. */

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { StatsInputError } from '../src/errors.js';
 import {
   addProxyObservation,
   type CalibrationVisitor,
@@ -10,17 +9,7 @@ import {
   proxyPosterior,
   proxyScore,
 } from '../src/proxy/index.js';
-
-/** Runs `fn`, expects a StatsInputError and returns the field it names. */
-function fieldOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(StatsInputError);
-    return (error as StatsInputError).field;
-  }
-  throw new Error('expected a StatsInputError');
-}
+import { fieldOf } from './support/field-of.js';
 
 const good = { scrollDepth: 0.5, activeSeconds: 10, clicks: 2, formStarted: 0 };
 const visitors = (count: number): CalibrationVisitor[] =>

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { StatsInputError } from '../src/errors.js';
 import { type AllocationEpoch, sampleRatioMismatch } from '../src/srm.js';
-
-/** Runs `fn`, expects a StatsInputError and returns the field it names. */
-function fieldOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(StatsInputError);
-    return (error as StatsInputError).field;
-  }
-  throw new Error('expected a StatsInputError, nothing was thrown');
-}
+import { fieldOf } from './support/field-of.js';
 
 /**
  * Independent chi-square(1) upper tail: P(X >= x) = erfc(sqrt(x / 2)), with
