@@ -24,11 +24,12 @@ export interface PlanInput {
   /** User prior; the default Beta(1, 19) otherwise. */
   readonly prior?: BetaParams;
   readonly bandit?: BanditMode;
-  /** Simulated experiments, 1 to 10,000 (default 200). */
+  /** Simulated experiments, 1 to 2,000 (default 200). */
   readonly simulations?: number;
   /**
-   * Visitors per variant between two decisions (default 10); raised to
-   * maxVisitorsPerVariant / 1000 when smaller, so no experiment takes more than 1,000 decisions.
+   * Visitors per variant between two decisions (default 10); raised when needed so that no
+   * simulated experiment takes more than 1,000 decisions up to maxVisitorsPerVariant, nor the
+   * whole plan more than 2 million variant-decisions (variants x simulations x decisions).
    */
   readonly checkEvery?: number;
   /**
@@ -71,9 +72,13 @@ export interface Plan {
 }
 
 /** Most simulated experiments in one plan. */
-const MAX_SIMULATIONS = 10_000;
+const MAX_SIMULATIONS = 2000;
 /** Most decisions per simulated experiment; checkEvery grows to respect it. */
 const MAX_CHECKS = 1000;
+/** Fewest decisions per simulated experiment the work budget may leave. */
+const MIN_CHECKS = 20;
+/** Most variant-decisions (variants x decisions) in one plan: a decision costs about 5 us per variant. */
+const ARM_DECISION_BUDGET = 2_000_000;
 const BANDIT_MODES: readonly BanditMode[] = ['top-two', 'thompson', 'off'];
 
 function assertIntegerInRange(value: unknown, field: string, lo: number, hi: number) {
@@ -160,7 +165,8 @@ function quantile(sorted: readonly number[], q: number): number | null {
  * of Bayesian stopping rules under optional stopping are measured (Deng, Lu and Chen 2016,
  * "Continuous monitoring of A/B tests without pain", IEEE DSAA, section 5).
  *
- * Complexity: O(simulations * checks * decision), a decision costing tens of microseconds.
+ * Complexity: O(simulations * checks * decision), at most 2 million variant-decisions (seconds;
+ * about 20 s for 20 variants, 2,000 simulations and thresholds that never settle).
  *
  * @throws StatsInputError naming the field: `input` when not an object, `baseRate` outside
  *   (0, 1), `lift` taking the best rate outside (0, 1), `variants` outside [2, 20],
@@ -189,8 +195,13 @@ export function plan(input: PlanInput): Plan {
   assertIntegerInRange(limit, 'maxVisitorsPerVariant', 1, 10_000_000);
   const requestedCheckEvery = input.checkEvery ?? 10;
   assertIntegerInRange(requestedCheckEvery, 'checkEvery', 1, limit);
-  // At most MAX_CHECKS decisions per simulated experiment, so a plan takes seconds at most.
-  const checkEvery = Math.max(requestedCheckEvery, Math.ceil(limit / MAX_CHECKS));
+  // Bounded work: at most MAX_CHECKS decisions per simulated experiment, and fewer when
+  // variants times simulations is large, so that a plan takes seconds, not hours.
+  const checks = Math.max(
+    MIN_CHECKS,
+    Math.min(MAX_CHECKS, Math.floor(ARM_DECISION_BUDGET / (K * simulations))),
+  );
+  const checkEvery = Math.max(requestedCheckEvery, Math.ceil(limit / checks));
   const bandit = input.bandit ?? 'top-two';
   if (!BANDIT_MODES.includes(bandit)) {
     throw new StatsInputError('bandit', `must be one of ${BANDIT_MODES.join(', ')}`);
