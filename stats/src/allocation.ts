@@ -37,7 +37,9 @@ export function topTwoThompsonWeights(p: readonly number[]): number[] {
   assertProbabilityVector(p, 'pBest');
   const K = p.length;
   const rest = p.map((_, j) => p.reduce((sum, pk, k) => (k === j ? sum : sum + pk), 0));
-  const certain = rest.indexOf(0);
+  // A rest below 1e-15 is zero at the precision P(best) is computed with (and would overflow
+  // p_j / (1 - p_j)).
+  const certain = rest.findIndex((r) => r < 1e-15);
   if (certain >= 0) {
     return p.map((_, i) => (i === certain ? TOP_TWO_BETA : (1 - TOP_TWO_BETA) / (K - 1)));
   }

@@ -29,7 +29,7 @@ const DROP = 26;
 const CORE_DROP = 12;
 /** How much wider tail panels may be than core panels. */
 const TAIL_STRETCH = 3;
-/** Widest panel, in Laplace scales of the narrowest arm active there. */
+/** Widest panel, in local scales (1 / sqrt of the log-density's curvature) of the arms there. */
 const PANEL_WIDTH = 3;
 /**
  * Widest panel relative to its distance from y = +-i pi: every density here has poles there
@@ -139,18 +139,27 @@ function armShape({ alpha, beta }: BetaParams): ArmShape {
 
 /**
  * Panel edges over the union of the arms' intervals, walking left to right. The width allowed
- * at y is that of the narrowest arm covering y (PANEL_WIDTH scales in its core, TAIL_STRETCH
- * times that in its tails), capped by the distance to the poles at +-i pi. A panel that would
+ * at y is that of the narrowest arm covering y (PANEL_WIDTH local scales in its core,
+ * TAIL_STRETCH times that in its tails), capped by the distance to the poles at +-i pi. A panel that would
  * run into a stretch allowing less stops where that stretch starts, or, when the start is nearer
  * than the narrower width, takes the narrower width from its own start (no slivers).
  */
 function panelEdges(shapes: readonly ArmShape[]): number[] {
-  const armWidth = (y: number) => {
+  // Widest panel starting at `from` and running to `from + reach`: PANEL_WIDTH local scales of
+  // every arm covering `from`, the local scale being 1 / sqrt(curvature) with the log-density's
+  // curvature -(a + b) x (1 - x) taken where it is largest on the panel, at its point nearest
+  // y = 0. At the mode this is the Laplace scale; on the steep side of a skewed posterior
+  // (Beta(a, 1): a double-exponential flank) it is much smaller.
+  const widthAt = (from: number, reach: number) => {
+    const to = from + reach;
+    const nearest = from <= 0 && to >= 0 ? 0 : Math.abs(from) < Math.abs(to) ? from : to;
+    const x = logistic(nearest);
+    const spread = x * (1 - x);
     let width = Number.POSITIVE_INFINITY;
     for (const s of shapes) {
-      if (y < s.lo || y >= s.hi) continue;
-      const stretch = y >= s.coreLo && y < s.coreHi ? 1 : TAIL_STRETCH;
-      width = Math.min(width, stretch * PANEL_WIDTH * s.scale);
+      if (from < s.lo || from >= s.hi) continue;
+      const stretch = from >= s.coreLo && from < s.coreHi ? 1 : TAIL_STRETCH;
+      width = Math.min(width, (stretch * PANEL_WIDTH) / Math.sqrt(s.total * spread));
     }
     return width;
   };
@@ -167,17 +176,30 @@ function panelEdges(shapes: readonly ArmShape[]): number[] {
   let at = breakpoints[0]!;
   const edges = [at];
   while (at < end) {
-    let width = armWidth(at);
+    let width = widthAt(at, 0);
     if (!Number.isFinite(width)) {
       // A gap covered by no arm holds no mass: one panel bridges it.
       at = breakpoints.find((b) => b > at)!;
       edges.push(at);
       continue;
     }
+    width = Math.min(width, poleLimit(at, at), end - at);
+    // The width allowed over a panel shrinks as the panel reaches nearer y = 0: bisect for the
+    // widest panel that its own width allows (at least 1/64 of the first guess).
+    if (widthAt(at, width) < width) {
+      let fits = width / 64;
+      let fails = width;
+      for (let i = 0; i < 6; i++) {
+        const mid = (fits + fails) / 2;
+        if (widthAt(at, mid) >= mid) fits = mid;
+        else fails = mid;
+      }
+      width = fits;
+    }
     // Entering a stretch that needs narrower panels: stop at its start, or take its width
     // from here when that start is closer than its width (no sliver).
     for (const b of breakpoints) {
-      if (b > at && b < at + width) width = Math.min(width, Math.max(b - at, armWidth(b)));
+      if (b > at && b < at + width) width = Math.min(width, Math.max(b - at, widthAt(b, 0)));
     }
     width = Math.min(width, poleLimit(at, at + width));
     const remaining = end - at;

@@ -158,18 +158,26 @@ export function differenceHdiOnGrid(
     const { alpha, total } = grid.shapes[j]!;
     return alpha < 1 || total - alpha < 1;
   });
-  const pointMass = !singular && narrow * POINT_MASS_RATIO < sd;
+  // Next to a singular arm, a narrow arm is a point only when its spread is far below the
+  // singular cells themselves (then the flank it draws is narrower than the HDI's tolerance).
+  const pointMass =
+    narrow * POINT_MASS_RATIO < sd &&
+    (!singular || narrow * SINGULAR_CELLS_PER_UNIT * POINT_MASS_RATIO < 1);
   let perUnit = Math.max(
     CELLS_PER_SD / sd,
     pointMass ? 0 : 1 / narrow,
     singular ? SINGULAR_CELLS_PER_UNIT : 0,
   );
-  // Keep the convolution within MAX_PRODUCT cell pairs.
+  // At most MAX_CELLS cells per arm and MAX_PRODUCT cell pairs in the convolution.
   const span = (j: number) => {
     const { lo, hi } = grid.shapes[j]!;
     return logistic(hi) - logistic(lo);
   };
-  perUnit = Math.min(perUnit, Math.sqrt(MAX_PRODUCT / (span(a) * span(b))));
+  perUnit = Math.min(
+    perUnit,
+    MAX_CELLS / Math.max(span(a), span(b)),
+    Math.sqrt(MAX_PRODUCT / (span(a) * span(b))),
+  );
   // An even number of cells in [0, 1], so the coarse lattice of Richardson's step shares them.
   const cells = 2 * Math.ceil(perUnit / 2);
   // The coarse lattice's cells are pairs of fine cells: its masses are pairwise sums.
@@ -198,7 +206,10 @@ export function differenceHdiOnGrid(
   const lowest = logistic(grid.shapes[a]!.lo) - logistic(grid.shapes[b]!.hi);
   const highest = logistic(grid.shapes[a]!.hi) - logistic(grid.shapes[b]!.lo);
   const clamp = (d: number) => Math.min(highest, Math.max(lowest, d));
-  return [clamp((4 * fineLo - coarseLo) / 3), clamp((4 * fineHi - coarseHi) / 3)];
+  const lo = clamp((4 * fineLo - coarseLo) / 3);
+  const hi = clamp((4 * fineHi - coarseHi) / 3);
+  // For a tiny mass the extrapolated ends can cross by rounding: keep them ordered.
+  return lo <= hi ? [lo, hi] : [(lo + hi) / 2, (lo + hi) / 2];
 }
 
 /** Cell masses on the lattice of twice the spacing (cell j holds fine cells 2j and 2j + 1). */

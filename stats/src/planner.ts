@@ -129,6 +129,10 @@ function simulateExperiment(
       visitors[i]! += arriving;
       conversions[i]! += random.binomial(arriving, rates[i]!);
     }
+    // A batch that takes the experiment past the cap ends it undecided, whatever it shows.
+    if (visitors.reduce((a, b) => a + b, 0) / K > limit) {
+      return { visitors: Number.POSITIVE_INFINITY, shipped: null, equivalent: false };
+    }
     const counts = visitors.map((n, i) => ({ visitors: n, conversions: conversions[i]! }));
     const verdict = evaluate(counts, prior, thresholds, 'status');
     const total = visitors.reduce((a, b) => a + b, 0);

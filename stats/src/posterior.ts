@@ -60,7 +60,10 @@ export function posteriorMean(p: BetaParams): number {
 /** Equal-tailed credible interval of arm j of a grid. */
 export function credibleIntervalOnGrid(grid: BetaGrid, j: number, mass = 0.95): [number, number] {
   const tail = (1 - mass) / 2;
-  return [quantileOnGrid(grid, j, tail), quantileOnGrid(grid, j, 1 - tail)];
+  const lo = quantileOnGrid(grid, j, tail);
+  const hi = quantileOnGrid(grid, j, 1 - tail);
+  // For a tiny mass the two quantiles can cross by rounding: keep them ordered.
+  return lo <= hi ? [lo, hi] : [(lo + hi) / 2, (lo + hi) / 2];
 }
 
 /**
@@ -68,7 +71,7 @@ export function credibleIntervalOnGrid(grid: BetaGrid, j: number, mass = 0.95): 
  * quantiles found on the engine's logit-scale quadrature grid (see beta-grid.ts), absolute
  * error about 1e-9.
  *
- * Example: credibleInterval({ alpha: 2, beta: 68 }) is about [0.0035, 0.0807].
+ * Example: credibleInterval({ alpha: 2, beta: 68 }) is about [0.0035, 0.0781].
  *
  * @throws StatsInputError for a parameter outside POSTERIOR_PARAMETER_RANGE
  *   (`posterior.alpha`, `posterior.beta`) or a mass outside (0, 1).

@@ -43,6 +43,9 @@ export interface SrmResult {
 /** Default significance level: SRM checks run on every update, so only strong evidence counts. */
 export const DEFAULT_SRM_ALPHA = 0.001;
 
+/** Weights below this are zero: no allocation sends traffic in such a share. */
+const MIN_WEIGHT = 1e-9;
+
 /** Tolerance on the sum of an epoch's weights (they are shares computed in floating point). */
 const WEIGHT_SUM_TOLERANCE = 1e-6;
 
@@ -96,9 +99,9 @@ const WEIGHT_SUM_TOLERANCE = 1e-6;
  */
 export function sampleRatioMismatch(
   epochs: readonly AllocationEpoch[],
-  options: SrmOptions = {},
+  options: SrmOptions | null = {},
 ): SrmResult {
-  const alpha = options.alpha ?? DEFAULT_SRM_ALPHA;
+  const alpha = options?.alpha ?? DEFAULT_SRM_ALPHA;
   assertFinite(alpha, 'options.alpha');
   if (alpha <= 0 || alpha >= 1) {
     throw new StatsInputError('options.alpha', `must be in (0, 1), got ${alpha}`);
@@ -111,7 +114,9 @@ export function sampleRatioMismatch(
 
   const expected: number[] = new Array<number>(k).fill(0);
   const observed: number[] = new Array<number>(k).fill(0);
-  epochs.forEach((epoch, e) => {
+  // An index loop, not forEach: holes in a sparse array are reported, not skipped.
+  for (let e = 0; e < epochs.length; e++) {
+    const epoch = epochs[e]!;
     const field = `allocationEpochs[${e}]`;
     let weightSum = 0;
     let total = 0;
@@ -128,10 +133,12 @@ export function sampleRatioMismatch(
       throw new StatsInputError(`${field}.weights`, `must sum to 1, got ${weightSum}`);
     }
     for (let i = 0; i < k; i++) {
-      expected[i]! += (total * epoch.weights[i]!) / weightSum;
+      // A weight that could not send a millionth of a visitor is a structural zero.
+      const w = epoch.weights[i]! < MIN_WEIGHT ? 0 : epoch.weights[i]!;
+      expected[i]! += (total * w) / weightSum;
       observed[i]! += epoch.visitors[i]!;
     }
-  });
+  }
 
   let chiSquare = 0;
   let cells = 0;
@@ -159,7 +166,9 @@ export function sampleRatioMismatch(
 /** Validates the epochs' shapes and returns K, the common number of variants (K >= 2). */
 function variantCount(epochs: readonly AllocationEpoch[]): number {
   let k = 0;
-  epochs.forEach((epoch, e) => {
+  // An index loop, not forEach: holes in a sparse array are reported, not skipped.
+  for (let e = 0; e < epochs.length; e++) {
+    const epoch = epochs[e]!;
     const field = `allocationEpochs[${e}]`;
     if (epoch == null || typeof epoch !== 'object') {
       throw new StatsInputError(field, 'must be an object { weights, visitors }');
@@ -181,6 +190,6 @@ function variantCount(epochs: readonly AllocationEpoch[]): number {
         );
       }
     }
-  });
+  }
   return k;
 }

@@ -11,7 +11,10 @@ import { differenceHdi } from '../src/difference.js';
 import { plan } from '../src/planner.js';
 import { credibleInterval } from '../src/posterior.js';
 import { resolvePrior } from '../src/prior.js';
+import { addProxyObservation, proxyPosterior } from '../src/proxy/index.js';
+import { sampleRatioMismatch } from '../src/srm.js';
 import { probabilityBBeatsA } from './reference/evan-miller.js';
+import { betaQuantile } from './reference/incomplete-beta.js';
 import { fieldOf } from './support/field-of.js';
 
 const a = { key: 'a', visitors: 100, conversions: 3 };
@@ -185,6 +188,64 @@ describe('the other public functions reject malformed input with the field named
   });
 });
 
+describe('edge values found by attacking the engine', () => {
+  it('an allocation weight too small to send anyone is a structural zero in the SRM guard', () => {
+    const result = sampleRatioMismatch([{ weights: [1e-320, 1], visitors: [1, 99] }]);
+    // A visitor in a variant that gets no traffic: a certain mismatch, and finite numbers.
+    expect(result.detected).toBe(true);
+    expect(result.pValue).toBe(0);
+    expect(Number.isFinite(result.chiSquare)).toBe(true);
+  });
+
+  it('top-two treats a P(best) of 1 up to rounding as certainty', () => {
+    // Sum of the other P(best) below 1e-15: the leader keeps beta = 1/2, the rest share 1/2.
+    expect(topTwoThompsonWeights([1, 1e-310])).toEqual([0.5, 0.5]);
+    const shares = allocateTraffic([1, 1e-310, 0], 'top-two');
+    expect(shares.every(Number.isFinite)).toBe(true);
+    expect(shares.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 12);
+  });
+
+  it('addProxyObservation checks the accumulator it extends', () => {
+    expect(
+      fieldOf(() => addProxyObservation({ key: 'a', n: 1, sumY: Number.NaN, sumY2: 1 }, 1)),
+    ).toBe('accumulator.sumY');
+    expect(fieldOf(() => addProxyObservation(null as never, 1))).toBe('accumulator');
+  });
+
+  it('null options mean the defaults', () => {
+    const sums = [
+      { key: 'a', n: 3, sumY: 3, sumY2: 5 },
+      { key: 'b', n: 3, sumY: 6, sumY2: 14 },
+    ];
+    expect(proxyPosterior(sums, null).cupedApplied).toBe(false);
+    expect(sampleRatioMismatch([{ weights: [0.5, 0.5], visitors: [5, 5] }], null).pValue).toBe(1);
+  });
+
+  it('the projection never reports more than its horizon', () => {
+    const d = decide({
+      variants: [0, 1, 2].map((i) => ({ key: `v${i}`, visitors: 46, conversions: 0 })),
+    });
+    const p = d.projection!;
+    if (p.additionalVisitorsPerVariant !== null) {
+      expect(p.additionalVisitorsPerVariant).toBeLessThanOrEqual(p.horizonPerVariant);
+    }
+  });
+
+  it('plan counts no decision past its cap', () => {
+    const p = plan({
+      baseRate: 0.05,
+      lift: 10,
+      visitorsPerDay: 100,
+      maxVisitorsPerVariant: 15,
+      checkEvery: 10,
+    });
+    // Decisions come at 10 and 20 visitors per variant; 20 is past the cap of 15, and at 10 the
+    // rule is still collecting data (minimum 15): every experiment is undecided.
+    expect(p.shares.undecided).toBe(1);
+    expect(p.visitorsPerVariant.median).toBeNull();
+  });
+});
+
 describe('extreme but valid input stays finite, consistent and quick', () => {
   it('priors at the 0.01 floor: finite decision, probabilities summing to 1', () => {
     for (const prior of [
@@ -236,6 +297,43 @@ describe('extreme but valid input stays finite, consistent and quick', () => {
       { alpha: n, beta: 20 },
     ]);
     expect(Math.abs(result.probabilityToBeBest[1]! - exact)).toBeLessThan(1e-6);
+  });
+
+  it('P(best) near a rate of 1 with a double-exponential flank (beta = 1) is exact', () => {
+    // For Beta(a1, 1) and Beta(a2, 1), F(x) = x^a, so P(theta_2 > theta_1) = a2 / (a1 + a2).
+    for (const [a1, a2] of [
+      [4042, 72470],
+      [15, 900],
+      [1e5, 1e6],
+    ] as const) {
+      const result = bestArm([
+        { alpha: a1, beta: 1 },
+        { alpha: a2, beta: 1 },
+      ]);
+      expect(Math.abs(result.probabilityToBeBest[1]! - a2 / (a1 + a2))).toBeLessThan(1e-6);
+      expect(result.expectedMax).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('a singular arm against a near-point arm: the HDI is the point minus the singular HDI', () => {
+    // control: 3% of n visitors, so narrow (sd 5e-6 to 1.7e-4); new: Beta(0.5, 20.5), whose
+    // density falls from infinity at 0, so its 95% HDI is [0, q95]. The difference
+    // control - new then has the HDI [0.03 - q95, 0.03] up to control's spread.
+    const q95 = betaQuantile(0.95, 0.5, 20.5);
+    for (const n of [1e9, 1e7, 1e6]) {
+      const d = decide({
+        variants: [
+          { key: 'control', visitors: n, conversions: 0.03 * n },
+          { key: 'new', visitors: 20, conversions: 0 },
+        ],
+        prior: { alpha: 0.5, beta: 0.5 },
+        projection: false,
+      });
+      expect(d.leader).toBe('control');
+      const [lo, hi] = d.differences[0]!.hdi95;
+      expect(Math.abs(lo - (0.03 - q95))).toBeLessThan(2e-3);
+      expect(Math.abs(hi - 0.03)).toBeLessThan(2e-3);
+    }
   });
 
   it('the projection settles or gives up in bounded time with a trillion visitors', () => {

@@ -69,18 +69,18 @@ const UPPER_PERCENTILE = 0.99;
  */
 export function calibrateProxy(
   visitors: readonly CalibrationVisitor[],
-  options: CalibrateProxyOptions = {},
+  options: CalibrateProxyOptions | null = {},
 ): ProxyCalibration {
-  const weightsMode = options.weights ?? 'auto';
+  const weightsMode = options?.weights ?? 'auto';
   if (weightsMode !== 'auto' && weightsMode !== 'equal') {
     throw new StatsInputError(
       'options.weights',
       `must be 'auto' or 'equal', got ${String(weightsMode)}`,
     );
   }
-  const minVisitors = options.minVisitorsForOls ?? 200;
+  const minVisitors = options?.minVisitorsForOls ?? 200;
   assertCount(minVisitors, 'options.minVisitorsForOls');
-  const minConversions = options.minConversionsForOls ?? 10;
+  const minConversions = options?.minConversionsForOls ?? 10;
   assertCount(minConversions, 'options.minConversionsForOls');
 
   if (!Array.isArray(visitors) || visitors.length === 0) {

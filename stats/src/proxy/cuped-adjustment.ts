@@ -115,11 +115,11 @@ function adjustedVariance(m: Moments, theta: number): number {
  */
 export function cupedAdjust(
   variants: readonly ProxyAccumulator[],
-  options: CupedOptions = {},
+  options: CupedOptions | null = {},
 ): CupedAdjustment {
   if (!Array.isArray(variants)) throw new StatsInputError('variants', 'must be an array');
-  if (options.cuped !== undefined && typeof options.cuped !== 'boolean') {
-    throw new StatsInputError('options.cuped', `must be a boolean, got ${String(options.cuped)}`);
+  if (options?.cuped !== undefined && typeof options?.cuped !== 'boolean') {
+    throw new StatsInputError('options.cuped', `must be a boolean, got ${String(options?.cuped)}`);
   }
   const keys = new Set<string>();
   variants.forEach((variant: unknown, i: number) => {
@@ -133,7 +133,7 @@ export function cupedAdjust(
     keys.add(variant.key);
   });
 
-  const withX = options.cuped !== false && variants.every((v) => v.sumX !== undefined);
+  const withX = options?.cuped !== false && variants.every((v) => v.sumX !== undefined);
   let n = 0;
   let sy = 0;
   let syy = 0;

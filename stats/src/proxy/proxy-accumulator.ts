@@ -59,7 +59,7 @@ export function addProxyObservation(
   y: number,
   x?: number,
 ): ProxyAccumulator {
-  assertCount(accumulator.n, 'accumulator.n');
+  assertProxyAccumulator(accumulator, 'accumulator');
   // Scores are sums of winsorized z-scores, a few units in size; the bound keeps the running
   // sums of squares finite for any number of visitors.
   assertInRange(y, 'y', -MAX_SCORE, MAX_SCORE);

@@ -66,7 +66,7 @@ export interface ProxyPosterior {
  */
 export function proxyPosterior(
   variants: readonly ProxyAccumulator[],
-  options: CupedOptions = {},
+  options: CupedOptions | null = {},
 ): ProxyPosterior {
   if (!Array.isArray(variants) || variants.length < 2) {
     throw new StatsInputError('variants', 'must hold at least 2 variants');
