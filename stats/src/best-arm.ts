@@ -40,11 +40,11 @@ export interface BestArmAnalysis {
  *
  * @param posteriors K >= 1 Beta posteriors.
  * @throws StatsInputError (field `posteriors[i].alpha` or `.beta`) for a parameter outside
- *   POSTERIOR_PARAMETER_RANGE ([0.01, 1e13]), or `posteriors` when not a non-empty array.
+ *   POSTERIOR_PARAMETER_RANGE ([0.01, 1e13]), or `posteriors` unless it holds 1 to 50 of them.
  */
 export function bestArm(posteriors: readonly BetaParams[]): BestArmAnalysis {
-  if (!Array.isArray(posteriors) || posteriors.length === 0) {
-    throw new StatsInputError('posteriors', 'must be a non-empty array of { alpha, beta }');
+  if (!Array.isArray(posteriors) || posteriors.length === 0 || posteriors.length > 50) {
+    throw new StatsInputError('posteriors', 'must be an array of 1 to 50 { alpha, beta }');
   }
   for (let i = 0; i < posteriors.length; i++) assertPosterior(posteriors[i], `posteriors[${i}]`);
   return bestArmOnGrid(buildBetaGrid(posteriors), posteriors);

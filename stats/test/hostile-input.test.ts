@@ -11,7 +11,7 @@ import { differenceHdi } from '../src/difference.js';
 import { plan } from '../src/planner.js';
 import { credibleInterval } from '../src/posterior.js';
 import { resolvePrior } from '../src/prior.js';
-import { addProxyObservation, proxyPosterior } from '../src/proxy/index.js';
+import { addProxyObservation, calibrateProxy, proxyPosterior } from '../src/proxy/index.js';
 import { sampleRatioMismatch } from '../src/srm.js';
 import { probabilityBBeatsA } from './reference/evan-miller.js';
 import { betaQuantile } from './reference/incomplete-beta.js';
@@ -210,6 +210,17 @@ describe('edge values found by attacking the engine', () => {
       fieldOf(() => addProxyObservation({ key: 'a', n: 1, sumY: Number.NaN, sumY2: 1 }, 1)),
     ).toBe('accumulator.sumY');
     expect(fieldOf(() => addProxyObservation(null as never, 1))).toBe('accumulator');
+  });
+
+  it('bounds the number of arms and the size of engagement features', () => {
+    const arm = { alpha: 1, beta: 1 };
+    expect(fieldOf(() => bestArm(Array.from({ length: 51 }, () => arm)))).toBe('posteriors');
+    const sums = Array.from({ length: 51 }, (_, i) => ({ key: `v${i}`, n: 1, sumY: 0, sumY2: 0 }));
+    expect(fieldOf(() => proxyPosterior(sums))).toBe('variants');
+    const visitor = { scrollDepth: 0.5, activeSeconds: 1e300, clicks: 1, formStarted: 0 as const };
+    expect(fieldOf(() => calibrateProxy([{ features: visitor, converted: false }]))).toBe(
+      'visitors[0].features.activeSeconds',
+    );
   });
 
   it('null options mean the defaults', () => {

@@ -3,7 +3,7 @@
  * metric turns these into one composite score per visitor; see `calibrateProxy` and
  * `proxyScore`.
  */
-import { assertCount, assertFinite, assertInRange, StatsInputError } from '../errors.js';
+import { assertCount, assertInRange, StatsInputError } from '../errors.js';
 
 /**
  * Engagement of one visitor on the page.
@@ -56,6 +56,11 @@ export const PROXY_FEATURE_NAMES: readonly ProxyFeatureName[] = [
  *   `activeSeconds` is negative or not finite, `clicks` is not a non-negative integer,
  *   `formStarted` is not 0 or 1, or `fieldsTouched` is present and negative or not finite.
  */
+/** Longest active time accepted for one visitor: 30 days, in seconds. */
+const MAX_ACTIVE_SECONDS = 30 * 24 * 3600;
+/** Most clicks or fields touched accepted for one visitor. */
+const MAX_COUNT = 1e6;
+
 export function assertProxyFeatures(
   features: unknown,
   path: string,
@@ -65,11 +70,12 @@ export function assertProxyFeatures(
   }
   const f = features as Record<string, unknown>;
   assertInRange(f.scrollDepth, `${path}.scrollDepth`, 0, 1);
-  assertFinite(f.activeSeconds, `${path}.activeSeconds`);
-  if (f.activeSeconds < 0) {
-    throw new StatsInputError(`${path}.activeSeconds`, `must be >= 0, got ${f.activeSeconds}`);
-  }
+  // Upper bounds far above any real page visit keep sums of squares finite.
+  assertInRange(f.activeSeconds, `${path}.activeSeconds`, 0, MAX_ACTIVE_SECONDS);
   assertCount(f.clicks, `${path}.clicks`);
+  if (f.clicks > MAX_COUNT) {
+    throw new StatsInputError(`${path}.clicks`, `must be at most ${MAX_COUNT}, got ${f.clicks}`);
+  }
   if (f.formStarted !== 0 && f.formStarted !== 1) {
     throw new StatsInputError(
       `${path}.formStarted`,
@@ -77,9 +83,6 @@ export function assertProxyFeatures(
     );
   }
   if (f.fieldsTouched !== undefined) {
-    assertFinite(f.fieldsTouched, `${path}.fieldsTouched`);
-    if (f.fieldsTouched < 0) {
-      throw new StatsInputError(`${path}.fieldsTouched`, `must be >= 0, got ${f.fieldsTouched}`);
-    }
+    assertInRange(f.fieldsTouched, `${path}.fieldsTouched`, 0, MAX_COUNT);
   }
 }

@@ -68,8 +68,8 @@ export function proxyPosterior(
   variants: readonly ProxyAccumulator[],
   options: CupedOptions | null = {},
 ): ProxyPosterior {
-  if (!Array.isArray(variants) || variants.length < 2) {
-    throw new StatsInputError('variants', 'must hold at least 2 variants');
+  if (!Array.isArray(variants) || variants.length < 2 || variants.length > 50) {
+    throw new StatsInputError('variants', 'must hold 2 to 50 variants');
   }
   const adjusted = cupedAdjust(variants, options);
   const sdPooled = Math.sqrt(adjusted.pooledVariance);
