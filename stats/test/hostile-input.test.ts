@@ -223,6 +223,13 @@ describe('edge values found by attacking the engine', () => {
     );
   });
 
+  it('reports holes in the proxy calibration inputs', () => {
+    const visitor = { scrollDepth: 0.5, activeSeconds: 10, clicks: 1, formStarted: 0 as const };
+    const sparse = [{ features: visitor, converted: false }];
+    sparse.length = 3;
+    expect(fieldOf(() => calibrateProxy(sparse))).toBe('visitors[1]');
+  });
+
   it('null options mean the defaults', () => {
     const sums = [
       { key: 'a', n: 3, sumY: 3, sumY2: 5 },

@@ -89,7 +89,8 @@ export function calibrateProxy(
   const n = visitors.length;
   let conversions = 0;
   let withFields = false;
-  visitors.forEach((visitor: unknown, i: number) => {
+  // Array.from turns holes into undefined, so a sparse array is reported, not skipped.
+  Array.from(visitors).forEach((visitor: unknown, i: number) => {
     if (typeof visitor !== 'object' || visitor === null) {
       throw new StatsInputError(`visitors[${i}]`, 'must be an object { features, converted }');
     }

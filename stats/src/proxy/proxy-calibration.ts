@@ -74,7 +74,8 @@ export function assertProxyCalibration(
     throw new StatsInputError(`${path}.features`, 'must be a non-empty array');
   }
   const seen = new Set<string>();
-  c.features.forEach((entry: unknown, k: number) => {
+  // Array.from turns holes into undefined, so a sparse array is reported, not skipped.
+  Array.from(c.features as unknown[]).forEach((entry: unknown, k: number) => {
     const at = `${path}.features[${k}]`;
     if (typeof entry !== 'object' || entry === null) {
       throw new StatsInputError(at, 'must be an object');
