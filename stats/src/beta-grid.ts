@@ -48,11 +48,6 @@ export function logistic(y: number): number {
   return y >= 0 ? 1 / (1 + Math.exp(-y)) : Math.exp(y) / (1 + Math.exp(y));
 }
 
-/** ln(x / (1 - x)) for x in (0, 1). */
-export function logit(x: number): number {
-  return Math.log(x) - Math.log1p(-x);
-}
-
 /** One arm's shape on the logit scale. */
 export interface ArmShape {
   readonly alpha: number;
@@ -358,7 +353,7 @@ export function buildBetaGrid(posteriors: readonly BetaParams[]): BetaGrid {
 }
 
 /** Index of the panel holding logit-scale point y, or -1 left of the grid, panelCount right. */
-export function findPanel(grid: BetaGrid, y: number): number {
+function findPanel(grid: BetaGrid, y: number): number {
   const { edges, panelCount } = grid;
   if (y < edges[0]!) return -1;
   if (y >= edges[panelCount]!) return panelCount;

@@ -7,7 +7,7 @@ import { type BestArmAnalysis, bestArmOnGrid } from './best-arm.js';
 import { type BetaGrid, buildBetaGrid } from './beta-grid.js';
 import { differenceHdiOnGrid } from './difference.js';
 import { assertInRange, StatsInputError } from './errors.js';
-import { betaPosterior, posteriorMean } from './posterior.js';
+import { betaPosterior, posteriorMean, posteriorVariance } from './posterior.js';
 import { ropeHalfWidth } from './rope.js';
 import type {
   BetaParams,
@@ -182,9 +182,5 @@ export function evaluate(
 function couldFitInRope(a: BetaParams, b: BetaParams, r: number): boolean {
   const logConcave = a.alpha >= 1 && a.beta >= 1 && b.alpha >= 1 && b.beta >= 1;
   if (!logConcave) return true;
-  const variance = (p: BetaParams) => {
-    const n = p.alpha + p.beta;
-    return (p.alpha * p.beta) / (n * n * (n + 1));
-  };
-  return 2 * r >= 0.95 * Math.sqrt(variance(a) + variance(b));
+  return 2 * r >= 0.95 * Math.sqrt(posteriorVariance(a) + posteriorVariance(b));
 }

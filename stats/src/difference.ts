@@ -1,6 +1,6 @@
 import { type BetaGrid, buildBetaGrid, logistic } from './beta-grid.js';
 import { assertInRange } from './errors.js';
-import { assertPosterior } from './posterior.js';
+import { assertPosterior, posteriorVariance } from './posterior.js';
 import type { BetaParams } from './types.js';
 
 /** Lattice cells per standard deviation of the difference. */
@@ -144,7 +144,7 @@ export function differenceHdiOnGrid(
 ): [number, number] {
   const sdOf = (j: number) => {
     const { alpha, total } = grid.shapes[j]!;
-    return Math.sqrt((alpha * (total - alpha)) / (total * total * (total + 1)));
+    return Math.sqrt(posteriorVariance({ alpha, beta: total - alpha }));
   };
   const meanOf = (j: number) => grid.shapes[j]!.alpha / grid.shapes[j]!.total;
   const sdA = sdOf(a);

@@ -52,6 +52,15 @@ export function betaPosterior(
   return { alpha: prior.alpha + conversions, beta: prior.beta + visitors - conversions };
 }
 
+/**
+ * Posterior variance alpha beta / ((alpha + beta)^2 (alpha + beta + 1)), squared absolute
+ * conversion-rate units (Gelman et al., BDA3, appendix A). O(1).
+ */
+export function posteriorVariance(p: BetaParams): number {
+  const n = p.alpha + p.beta;
+  return (p.alpha * p.beta) / (n * n * (n + 1));
+}
+
 /** Posterior mean alpha / (alpha + beta), absolute conversion-rate units. O(1). */
 export function posteriorMean(p: BetaParams): number {
   return p.alpha / (p.alpha + p.beta);
