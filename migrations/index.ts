@@ -1,0 +1,23 @@
+import type { Knex } from 'knex';
+import * as initialSchema from './20261130000000-initial-schema.js';
+
+interface Migration {
+  readonly up: (knex: Knex) => Promise<void>;
+  readonly down: (knex: Knex) => Promise<void>;
+}
+
+/**
+ * Every migration in order, by file name. Listed here (rather than discovered on disk) so the
+ * same migrations run under tsx, vitest and bundlers alike. Append new files; never edit one
+ * that has been merged.
+ */
+const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
+  ['20261130000000-initial-schema', initialSchema],
+];
+
+/** A knex migration source over {@link MIGRATIONS}. */
+export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
+  getMigrations: async () => [...MIGRATIONS],
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};

@@ -1,0 +1,54 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Services } from './composition-root.js';
+import { assignmentRouter } from './features/assignment/assignment-router.js';
+import { ingestionRouter } from './features/ingestion/ingestion-router.js';
+import { requireApiKey, requireProjectToken } from './http/auth.js';
+import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { managementRouter } from './http/management-router.js';
+import { limitPerIp, limitPerProject, requireAllowedOrigin, sdkCors } from './http/v1-guards.js';
+
+export interface AppOptions {
+  /** Requests per minute per project token on /v1. */
+  readonly rateLimitPerToken: number;
+  /** Requests per minute per client IP on /v1. */
+  readonly rateLimitPerIp: number;
+  /** Express `trust proxy`: reverse-proxy hops in front of the server. */
+  readonly trustProxy: number;
+}
+
+/** Largest request body, in bytes. */
+export const MAX_BODY_BYTES = 1_048_576;
+
+/** The HTTP app: `/v1` for the SDK (project token), `/api` for management (API key). */
+export function createApp(services: Services, options: AppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxy);
+  app.use(helmet());
+
+  app.get('/health', (_req, res) => {
+    res.json({ ok: true, database: services.db.driver });
+  });
+
+  // sendBeacon posts text/plain (no CORS preflight): it is parsed as JSON like application/json.
+  const json = express.json({ limit: MAX_BODY_BYTES, type: ['application/json', 'text/plain'] });
+
+  const v1 = express.Router();
+  v1.use(sdkCors);
+  v1.use(limitPerIp(options.rateLimitPerIp));
+  v1.use(json);
+  v1.use(requireProjectToken(services.projects));
+  v1.use(requireAllowedOrigin);
+  v1.use(limitPerProject(options.rateLimitPerToken));
+  v1.use(ingestionRouter(services.ingestion));
+  v1.use(assignmentRouter(services.assignment));
+  app.use('/v1', v1);
+
+  app.use('/api', express.json({ limit: MAX_BODY_BYTES }), requireApiKey(services.projects));
+  app.use('/api', managementRouter(services));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(services.logger));
+  return app;
+}

@@ -1,0 +1,68 @@
+import type { Logger } from 'pino';
+import type { Database } from './db/database.js';
+import { DomainEvents } from './domain-events.js';
+import { AssignmentService } from './features/assignment/assignment-service.js';
+import {
+  DecisionService,
+  type DecisionServiceOptions,
+} from './features/decisions/decision-service.js';
+import { DecisionStore } from './features/decisions/decision-store.js';
+import { ExperimentStore } from './features/experiments/experiment-store.js';
+import { GoalStore } from './features/goals/goal-store.js';
+import { IngestionService } from './features/ingestion/ingestion-service.js';
+import { IngestionStore } from './features/ingestion/ingestion-store.js';
+import { ProjectService } from './features/projects/project-service.js';
+import { ProjectStore } from './features/projects/project-store.js';
+
+export interface ServiceOptions {
+  readonly db: Database;
+  readonly logger: Logger;
+  /** The clock, in milliseconds since the epoch (tests move it). */
+  readonly now?: () => number;
+  readonly decisions?: DecisionServiceOptions;
+}
+
+/** Every service, wired once: stores -> services. The HTTP app and the CLI both use this. */
+export interface Services {
+  readonly db: Database;
+  readonly logger: Logger;
+  readonly events: DomainEvents;
+  readonly projects: ProjectService;
+  readonly experimentStore: ExperimentStore;
+  readonly goalStore: GoalStore;
+  readonly ingestion: IngestionService;
+  readonly decisions: DecisionService;
+  readonly assignment: AssignmentService;
+  /** Stops background work (the decision subscription). Does not close the database. */
+  stop(): void;
+}
+
+export function createServices(options: ServiceOptions): Services {
+  const { db, logger } = options;
+  const now = options.now ?? Date.now;
+  const events = new DomainEvents();
+  const projectStore = new ProjectStore(db.knex);
+  const experimentStore = new ExperimentStore(db.knex);
+  const goalStore = new GoalStore(db.knex);
+  const decisions = new DecisionService(
+    new DecisionStore(db.knex),
+    experimentStore,
+    events,
+    logger,
+    now,
+    options.decisions,
+  );
+  const unsubscribe = decisions.start();
+  return {
+    db,
+    logger,
+    events,
+    projects: new ProjectService(projectStore, now),
+    experimentStore,
+    goalStore,
+    ingestion: new IngestionService(new IngestionStore(db.knex), experimentStore, events, now),
+    decisions,
+    assignment: new AssignmentService(experimentStore, goalStore),
+    stop: unsubscribe,
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * The `/v1/events` contract: one batch of typed events from the SDK. Shared with the SDK and the
+ * dashboard as types; validated here with zod.
+ */
+import { z } from 'zod';
+
+/** Most events in one batch. */
+export const MAX_EVENTS_PER_BATCH = 500;
+
+const experimentKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 letters, digits, "-", "_" or "."');
+const variantKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 letters, digits, "-", "_" or "."');
+const goalKey = z
+  .string()
+  .min(1)
+  .max(128)
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it rejects
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
+/** Milliseconds since the Unix epoch on the client's clock. */
+const clientTime = z.number().finite().min(0).max(8.64e15);
+
+const base = {
+  /** Client-generated, unique per project: a re-sent event is stored once. */
+  id: z.string().min(1).max(128),
+  /** Opaque visitor ID, 1 to 200 characters. */
+  visitorId: z.string().min(1).max(200),
+  timestamp: clientTime.optional(),
+};
+
+const exposure = z.object({
+  ...base,
+  type: z.literal('exposure'),
+  experiment: experimentKey,
+  variant: variantKey,
+  allocationVersion: z.number().int().min(1).optional(),
+  /** The variants the code declares, in order; lets an unknown experiment be created. */
+  variants: z.array(variantKey).min(2).max(50).optional(),
+});
+
+const conversion = z.object({
+  ...base,
+  type: z.literal('conversion'),
+  goal: goalKey,
+  /** Count for this experiment only; by default for every experiment the visitor is in. */
+  experiment: experimentKey.optional(),
+});
+
+const goalCandidate = z.object({
+  ...base,
+  type: z.literal('goal_candidate'),
+  goal: goalKey,
+  kind: z.enum(['click', 'form_submit', 'page_view']),
+  label: z.string().max(200).optional(),
+  selector: z.string().max(500).optional(),
+});
+
+const engagement = z.object({
+  ...base,
+  type: z.literal('engagement'),
+  /** Deepest scroll position reached, 0 to 1 of the page height. */
+  scrollDepth: z.number().min(0).max(1).optional(),
+  /** Active (visible, interacted) time since the previous engagement event, in milliseconds. */
+  activeMs: z.number().min(0).max(86_400_000).optional(),
+  clicks: z.number().int().min(0).max(100_000).optional(),
+  formStarts: z.number().int().min(0).max(100_000).optional(),
+  formSubmits: z.number().int().min(0).max(100_000).optional(),
+});
+
+const pageView = z.object({
+  ...base,
+  type: z.literal('page_view'),
+  path: z.string().max(2048).optional(),
+  referrer: z.string().max(2048).optional(),
+});
+
+/** One event; `type` selects the shape. */
+export const eventSchema = z.discriminatedUnion('type', [
+  exposure,
+  conversion,
+  goalCandidate,
+  engagement,
+  pageView,
+]);
+
+export type IngestEvent = z.infer<typeof eventSchema>;
+export type ExposureEvent = z.infer<typeof exposure>;
+export type ConversionEvent = z.infer<typeof conversion>;
+export type GoalCandidateEvent = z.infer<typeof goalCandidate>;
+export type EngagementEvent = z.infer<typeof engagement>;
+export type EventType = IngestEvent['type'];
+
+/** The batch envelope. Events are validated one by one, so one bad event rejects only itself. */
+export const batchSchema = z.object({
+  /** The project token, for senders that cannot set headers (sendBeacon). */
+  token: z.string().optional(),
+  /** When the client sent the batch, on its own clock (milliseconds since the epoch). */
+  sentAt: clientTime.optional(),
+  /**
+   * The visitor's user agent, for senders relaying events from a back end; bot detection uses
+   * it instead of the request's User-Agent header.
+   */
+  userAgent: z.string().max(1000).optional(),
+  events: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_BATCH),
+});
+
+/** One rejected event in the response. */
+export interface RejectedEvent {
+  readonly index: number;
+  readonly field: string;
+  readonly reason: string;
+}
+
+/** Response body of `POST /v1/events`. */
+export interface IngestResult {
+  /** Events stored by this request. */
+  readonly accepted: number;
+  /** Events already stored by an earlier request (same ID), ignored. */
+  readonly duplicates: number;
+  readonly rejected: RejectedEvent[];
+}

@@ -1,0 +1,52 @@
+import { EventEmitter } from 'node:events';
+import type { Decision } from '@vibariant/stats';
+import type { Allocation, Experiment } from './features/experiments/experiment-store.js';
+
+/**
+ * Facts the services announce after they are committed, named `entity:past-tense`. The realtime
+ * layer subscribes to these; services never import it.
+ */
+export interface DomainEventMap {
+  /** An ingested batch changed these experiments' sufficient statistics. */
+  'stats:changed': { projectId: string; experimentIds: string[] };
+  'experiment:created': { experiment: Experiment };
+  'experiment:updated': { experiment: Experiment };
+  /** The decision for the experiment's primary goal was recomputed. */
+  'decision:changed': {
+    projectId: string;
+    experimentId: string;
+    experimentKey: string;
+    goal: string | null;
+    previousStatus: string | null;
+    decision: Decision;
+  };
+  'allocation:changed': { projectId: string; experimentId: string; allocation: Allocation };
+  /** Stored notification, for example a variant reaching ready_to_ship. */
+  'notification:created': {
+    id: string;
+    projectId: string;
+    experimentId: string | null;
+    kind: string;
+    payload: Record<string, unknown>;
+  };
+}
+
+type Listener<K extends keyof DomainEventMap> = (event: DomainEventMap[K]) => void;
+
+/** A typed, in-process event bus. Listeners run synchronously; they must not throw. */
+export class DomainEvents {
+  private readonly emitter = new EventEmitter();
+
+  constructor() {
+    this.emitter.setMaxListeners(100);
+  }
+
+  emit<K extends keyof DomainEventMap>(name: K, event: DomainEventMap[K]): void {
+    this.emitter.emit(name, event);
+  }
+
+  on<K extends keyof DomainEventMap>(name: K, listener: Listener<K>): () => void {
+    this.emitter.on(name, listener);
+    return () => this.emitter.off(name, listener);
+  }
+}

@@ -1,0 +1,136 @@
+import type { Decision } from '@vibariant/stats';
+import type { Knex } from 'knex';
+
+/** Sufficient statistics of one experiment for one goal. */
+export interface ExperimentStats {
+  /** First-exposed visitors per variant key. */
+  readonly visitors: Map<string, number>;
+  /** Converted visitors per variant key, for the goal asked for. */
+  readonly conversions: Map<string, number>;
+  /** First-exposed visitors per allocation version, then per variant key. */
+  readonly visitorsByVersion: Map<number, Map<string, number>>;
+  /** Later exposures naming another variant than the counted one, per variant key. */
+  readonly conflictingExposures: Map<string, number>;
+}
+
+export interface DecisionSnapshot {
+  readonly goal: string | null;
+  readonly status: string;
+  readonly decision: Decision;
+  readonly takenAt: Date;
+}
+
+/** Reads sufficient statistics; writes decision snapshots and notifications. */
+export class DecisionStore {
+  constructor(private readonly db: Knex) {}
+
+  /** O(variants x allocation versions) rows: never a scan of events. */
+  async readStats(experimentId: string, goal: string | null): Promise<ExperimentStats> {
+    const exposureRows: {
+      variant_key: string;
+      allocation_version: number;
+      visitors: number;
+      conflicting_exposures: number;
+    }[] = await this.db('variant_exposure_stats').where({ experiment_id: experimentId });
+    const visitors = new Map<string, number>();
+    const conflictingExposures = new Map<string, number>();
+    const visitorsByVersion = new Map<number, Map<string, number>>();
+    for (const r of exposureRows) {
+      visitors.set(r.variant_key, (visitors.get(r.variant_key) ?? 0) + r.visitors);
+      conflictingExposures.set(
+        r.variant_key,
+        (conflictingExposures.get(r.variant_key) ?? 0) + r.conflicting_exposures,
+      );
+      const byVariant = visitorsByVersion.get(r.allocation_version) ?? new Map<string, number>();
+      byVariant.set(r.variant_key, r.visitors);
+      visitorsByVersion.set(r.allocation_version, byVariant);
+    }
+    const conversions = new Map<string, number>();
+    if (goal !== null) {
+      const rows: { variant_key: string; conversions: number }[] = await this.db(
+        'variant_goal_stats',
+      ).where({ experiment_id: experimentId, goal_key: goal });
+      for (const r of rows) conversions.set(r.variant_key, r.conversions);
+    }
+    return { visitors, conversions, visitorsByVersion, conflictingExposures };
+  }
+
+  /** The project's confirmed goal with the most conversions in this experiment, if any. */
+  async mostConvertedConfirmedGoal(
+    projectId: string,
+    experimentId: string,
+  ): Promise<string | null> {
+    const row: { goal_key: string } | undefined = await this.db('variant_goal_stats as s')
+      .join('goals as g', function () {
+        this.on('g.key', 's.goal_key').andOnVal('g.project_id', projectId);
+      })
+      .where({ 's.experiment_id': experimentId, 'g.status': 'confirmed' })
+      .groupBy('s.goal_key')
+      .orderByRaw('sum(s.conversions) desc, s.goal_key asc')
+      .first('s.goal_key');
+    return row?.goal_key ?? null;
+  }
+
+  /** Final decisions of the project's stopped experiments (for the historical prior). */
+  async stoppedDecisions(projectId: string, excludeId: string): Promise<Decision[]> {
+    const rows: { decision: Decision }[] = await this.db('experiments')
+      .where({ project_id: projectId, status: 'stopped' })
+      .whereNot({ id: excludeId })
+      .whereNotNull('decision')
+      .orderBy('stopped_at', 'desc')
+      .limit(100)
+      .select('decision');
+    return rows.map((r) => r.decision);
+  }
+
+  async lastSnapshotAt(experimentId: string): Promise<Date | null> {
+    const row: { taken_at: Date } | undefined = await this.db('decision_snapshots')
+      .where({ experiment_id: experimentId })
+      .orderBy('taken_at', 'desc')
+      .first('taken_at');
+    return row?.taken_at ?? null;
+  }
+
+  async insertSnapshot(experimentId: string, snapshot: DecisionSnapshot): Promise<void> {
+    await this.db('decision_snapshots').insert({
+      experiment_id: experimentId,
+      goal_key: snapshot.goal,
+      status: snapshot.status,
+      decision: JSON.stringify(snapshot.decision),
+      taken_at: snapshot.takenAt,
+    });
+  }
+
+  async listSnapshots(experimentId: string, limit: number): Promise<DecisionSnapshot[]> {
+    const rows: { goal_key: string | null; status: string; decision: Decision; taken_at: Date }[] =
+      await this.db('decision_snapshots')
+        .where({ experiment_id: experimentId })
+        .orderBy('taken_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit);
+    return rows
+      .map((r) => ({
+        goal: r.goal_key,
+        status: r.status,
+        decision: r.decision,
+        takenAt: r.taken_at,
+      }))
+      .reverse();
+  }
+
+  async insertNotification(notification: {
+    id: string;
+    projectId: string;
+    experimentId: string | null;
+    kind: string;
+    payload: Record<string, unknown>;
+  }): Promise<void> {
+    await this.db('notifications').insert({
+      id: notification.id,
+      project_id: notification.projectId,
+      experiment_id: notification.experimentId,
+      kind: notification.kind,
+      payload: JSON.stringify(notification.payload),
+    });
+  }
+}

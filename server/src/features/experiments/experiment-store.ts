@@ -1,0 +1,364 @@
+import type { BanditMode, BetaParams, Decision, Thresholds } from '@vibariant/stats';
+import type { Knex } from 'knex';
+
+export type ExperimentStatus = 'draft' | 'running' | 'paused' | 'stopped';
+
+export interface VariantDefinition {
+  readonly key: string;
+  readonly name: string;
+}
+
+/** The traffic allocation in force: one weight per variant (sum 1), and its version. */
+export interface Allocation {
+  readonly weights: number[];
+  readonly version: number;
+  readonly updatedAt: Date;
+}
+
+export interface Experiment {
+  readonly id: string;
+  readonly projectId: string;
+  readonly key: string;
+  readonly name: string;
+  readonly hypothesis: string | null;
+  readonly status: ExperimentStatus;
+  readonly variants: VariantDefinition[];
+  readonly primaryGoal: string | null;
+  readonly prior: BetaParams | null;
+  readonly thresholds: Thresholds | null;
+  readonly banditMode: BanditMode;
+  readonly allocation: Allocation;
+  /** 'code' when an SDK exposure created it, else 'api'. */
+  readonly createdBy: string;
+  readonly decision: Decision | null;
+  readonly decisionStatus: string | null;
+  readonly decidedAt: Date | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly startedAt: Date | null;
+  readonly stoppedAt: Date | null;
+  readonly archivedAt: Date | null;
+}
+
+export interface AllocationEpochRecord {
+  readonly version: number;
+  readonly weights: number[];
+  readonly startedAt: Date;
+}
+
+interface ExperimentRow {
+  id: string;
+  project_id: string;
+  key: string;
+  name: string;
+  hypothesis: string | null;
+  status: ExperimentStatus;
+  variants: VariantDefinition[];
+  primary_goal: string | null;
+  prior: BetaParams | null;
+  thresholds: Thresholds | null;
+  bandit_mode: BanditMode;
+  allocation: number[];
+  allocation_version: number;
+  allocation_updated_at: Date;
+  created_by: string;
+  decision: Decision | null;
+  decision_status: string | null;
+  decided_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  started_at: Date | null;
+  stopped_at: Date | null;
+  archived_at: Date | null;
+}
+
+const toExperiment = (r: ExperimentRow): Experiment => ({
+  id: r.id,
+  projectId: r.project_id,
+  key: r.key,
+  name: r.name,
+  hypothesis: r.hypothesis,
+  status: r.status,
+  variants: r.variants,
+  primaryGoal: r.primary_goal,
+  prior: r.prior,
+  thresholds: r.thresholds,
+  banditMode: r.bandit_mode,
+  allocation: {
+    weights: r.allocation,
+    version: r.allocation_version,
+    updatedAt: r.allocation_updated_at,
+  },
+  createdBy: r.created_by,
+  decision: r.decision,
+  decisionStatus: r.decision_status,
+  decidedAt: r.decided_at,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  startedAt: r.started_at,
+  stoppedAt: r.stopped_at,
+  archivedAt: r.archived_at,
+});
+
+/** What a new experiment is made of. */
+export interface NewExperiment {
+  readonly id: string;
+  readonly projectId: string;
+  readonly key: string;
+  readonly name: string;
+  readonly hypothesis: string | null;
+  readonly status: ExperimentStatus;
+  readonly variants: readonly VariantDefinition[];
+  readonly primaryGoal: string | null;
+  readonly prior: BetaParams | null;
+  readonly thresholds: Thresholds | null;
+  readonly banditMode: BanditMode;
+  readonly weights: readonly number[];
+  readonly createdBy: string;
+  readonly createdAt: Date;
+  readonly startedAt: Date | null;
+}
+
+/** Fields a person may change; JSON columns are replaced whole. */
+export interface ExperimentPatch {
+  readonly name?: string;
+  readonly hypothesis?: string | null;
+  readonly status?: ExperimentStatus;
+  readonly variants?: readonly VariantDefinition[];
+  readonly primaryGoal?: string | null;
+  readonly prior?: BetaParams | null;
+  readonly thresholds?: Thresholds | null;
+  readonly banditMode?: BanditMode;
+  readonly startedAt?: Date;
+  readonly stoppedAt?: Date;
+  readonly archivedAt?: Date | null;
+}
+
+const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
+
+/** Experiments and their allocation epochs. Every method takes an optional transaction. */
+export class ExperimentStore {
+  constructor(private readonly db: Knex) {}
+
+  /**
+   * Inserts the experiment and its first allocation epoch, unless the project already has one
+   * with this key (then nothing is written). Returns the project's experiment with this key.
+   */
+  async insert(
+    experiment: NewExperiment,
+    trx: Knex = this.db,
+  ): Promise<{ experiment: Experiment; created: boolean }> {
+    const inserted: ExperimentRow[] = await trx('experiments')
+      .insert({
+        id: experiment.id,
+        project_id: experiment.projectId,
+        key: experiment.key,
+        name: experiment.name,
+        hypothesis: experiment.hypothesis,
+        status: experiment.status,
+        variants: JSON.stringify(experiment.variants),
+        primary_goal: experiment.primaryGoal,
+        prior: json(experiment.prior),
+        thresholds: json(experiment.thresholds),
+        bandit_mode: experiment.banditMode,
+        allocation: JSON.stringify(experiment.weights),
+        allocation_version: 1,
+        created_by: experiment.createdBy,
+        created_at: experiment.createdAt,
+        updated_at: experiment.createdAt,
+        started_at: experiment.startedAt,
+      })
+      .onConflict(['project_id', 'key'])
+      .ignore()
+      .returning('*');
+    const row = inserted[0];
+    if (row) {
+      await trx('experiment_status_changes').insert({
+        experiment_id: row.id,
+        status: row.status,
+        changed_at: experiment.createdAt,
+      });
+      await trx('allocation_epochs').insert({
+        experiment_id: row.id,
+        version: 1,
+        weights: JSON.stringify(experiment.weights),
+      });
+      return { experiment: toExperiment(row), created: true };
+    }
+    const existing = await this.findByKey(experiment.projectId, experiment.key, trx);
+    if (!existing) throw new Error(`experiment ${experiment.key} vanished during insert`);
+    return { experiment: existing, created: false };
+  }
+
+  async findByKey(
+    projectId: string,
+    key: string,
+    trx: Knex = this.db,
+  ): Promise<Experiment | undefined> {
+    const row = await trx('experiments').where({ project_id: projectId, key }).first();
+    return row ? toExperiment(row) : undefined;
+  }
+
+  async findById(id: string, trx: Knex = this.db): Promise<Experiment | undefined> {
+    const row = await trx('experiments').where({ id }).first();
+    return row ? toExperiment(row) : undefined;
+  }
+
+  async findByKeys(
+    projectId: string,
+    keys: readonly string[],
+    trx: Knex = this.db,
+  ): Promise<Experiment[]> {
+    if (keys.length === 0) return [];
+    const rows: ExperimentRow[] = await trx('experiments')
+      .where({ project_id: projectId })
+      .whereIn('key', keys);
+    return rows.map(toExperiment);
+  }
+
+  /** The project's experiments, newest first; archived ones only when asked. */
+  async list(
+    projectId: string,
+    options: { statuses?: readonly ExperimentStatus[]; includeArchived?: boolean } = {},
+  ): Promise<Experiment[]> {
+    const query = this.db('experiments').where({ project_id: projectId });
+    if (options.statuses) query.whereIn('status', options.statuses);
+    if (!options.includeArchived) query.whereNull('archived_at');
+    const rows: ExperimentRow[] = await query.orderBy('created_at', 'desc').orderBy('key');
+    return rows.map(toExperiment);
+  }
+
+  async update(
+    id: string,
+    patch: ExperimentPatch,
+    trx: Knex = this.db,
+  ): Promise<Experiment | undefined> {
+    const update: Record<string, unknown> = { updated_at: trx.fn.now() };
+    if (patch.name !== undefined) update.name = patch.name;
+    if (patch.hypothesis !== undefined) update.hypothesis = patch.hypothesis;
+    if (patch.status !== undefined) update.status = patch.status;
+    if (patch.variants !== undefined) update.variants = JSON.stringify(patch.variants);
+    if (patch.primaryGoal !== undefined) update.primary_goal = patch.primaryGoal;
+    if (patch.prior !== undefined) update.prior = json(patch.prior);
+    if (patch.thresholds !== undefined) update.thresholds = json(patch.thresholds);
+    if (patch.banditMode !== undefined) update.bandit_mode = patch.banditMode;
+    if (patch.startedAt !== undefined) update.started_at = patch.startedAt;
+    if (patch.stoppedAt !== undefined) update.stopped_at = patch.stoppedAt;
+    if (patch.archivedAt !== undefined) update.archived_at = patch.archivedAt;
+    const [row] = await trx('experiments').where({ id }).update(update).returning('*');
+    return row ? toExperiment(row as ExperimentRow) : undefined;
+  }
+
+  /** Changes the status and records since when it holds, in one transaction. */
+  async changeStatus(
+    id: string,
+    status: ExperimentStatus,
+    at: Date,
+    patch: ExperimentPatch = {},
+  ): Promise<Experiment | undefined> {
+    return this.db.transaction(async (trx) => {
+      const experiment = await this.update(id, { ...patch, status }, trx);
+      if (experiment) {
+        await trx('experiment_status_changes').insert({
+          experiment_id: id,
+          status,
+          changed_at: at,
+        });
+      }
+      return experiment;
+    });
+  }
+
+  /** The experiment's statuses over time, oldest first. */
+  async statusChanges(id: string): Promise<{ status: ExperimentStatus; changedAt: Date }[]> {
+    const rows: { status: ExperimentStatus; changed_at: Date }[] = await this.db(
+      'experiment_status_changes',
+    )
+      .where({ experiment_id: id })
+      .orderBy('changed_at')
+      .orderBy('id');
+    return rows.map((r) => ({ status: r.status, changedAt: r.changed_at }));
+  }
+
+  /**
+   * Replaces the allocation if its version is still `expectedVersion` (compare-and-set), and
+   * records the new epoch. Returns the new allocation, or undefined when another writer won.
+   */
+  async replaceAllocation(
+    id: string,
+    expectedVersion: number,
+    weights: readonly number[],
+    at: Date,
+    trx: Knex = this.db,
+  ): Promise<Allocation | undefined> {
+    const version = expectedVersion + 1;
+    const [row] = await trx('experiments')
+      .where({ id, allocation_version: expectedVersion })
+      .update({
+        allocation: JSON.stringify(weights),
+        allocation_version: version,
+        allocation_updated_at: at,
+        updated_at: trx.fn.now(),
+      })
+      .returning(['allocation_version']);
+    if (!row) return undefined;
+    await trx('allocation_epochs').insert({
+      experiment_id: id,
+      version,
+      weights: JSON.stringify(weights),
+      started_at: at,
+    });
+    return { weights: [...weights], version, updatedAt: at };
+  }
+
+  /** The visitor's counted (first) exposures in these experiments, by experiment ID. */
+  async exposedVariants(
+    experimentIds: readonly string[],
+    visitorId: string,
+  ): Promise<Map<string, { variantKey: string; allocationVersion: number }>> {
+    if (experimentIds.length === 0) return new Map();
+    const rows: { experiment_id: string; variant_key: string; allocation_version: number }[] =
+      await this.db('exposures')
+        .whereIn('experiment_id', experimentIds)
+        .where({ visitor_id: visitorId })
+        .select('experiment_id', 'variant_key', 'allocation_version');
+    return new Map(
+      rows.map((r) => [
+        r.experiment_id,
+        { variantKey: r.variant_key, allocationVersion: r.allocation_version },
+      ]),
+    );
+  }
+
+  async listEpochs(id: string): Promise<AllocationEpochRecord[]> {
+    const rows: { version: number; weights: number[]; started_at: Date }[] = await this.db(
+      'allocation_epochs',
+    )
+      .where({ experiment_id: id })
+      .orderBy('version');
+    return rows.map((r) => ({ version: r.version, weights: r.weights, startedAt: r.started_at }));
+  }
+
+  /**
+   * Stores the latest decision. The status is compare-and-set: returns false (and writes
+   * nothing) when another writer changed it since `previousStatus` was read.
+   */
+  async saveDecision(
+    id: string,
+    decision: Decision,
+    previousStatus: string | null,
+    at: Date,
+  ): Promise<boolean> {
+    const query = this.db('experiments').where({ id });
+    if (previousStatus === null) query.whereNull('decision_status');
+    else query.where({ decision_status: previousStatus });
+    const rows = await query
+      .update({
+        decision: JSON.stringify(decision),
+        decision_status: decision.status,
+        decided_at: at,
+      })
+      .returning('id');
+    return rows.length === 1;
+  }
+}

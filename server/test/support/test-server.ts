@@ -1,0 +1,92 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { type AppOptions, createApp } from '../../src/app.js';
+import { createServices, type Services } from '../../src/composition-root.js';
+import type { Database } from '../../src/db/database.js';
+import { createTestDatabase } from './test-database.js';
+
+/** What a desktop Chrome sends; Node's own fetch user agent counts as a bot. */
+export const BROWSER_USER_AGENT =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+/** A clock the test moves by hand, in milliseconds since the epoch. */
+export class TestClock {
+  constructor(public time = Date.parse('2026-11-30T12:00:00Z')) {}
+  readonly now = (): number => this.time;
+  advance(ms: number): void {
+    this.time += ms;
+  }
+}
+
+export interface TestServer {
+  readonly url: string;
+  readonly db: Database;
+  readonly services: Services;
+  readonly clock: TestClock;
+  /** A new project with its token and API key. */
+  createProject(name?: string): Promise<{ projectId: string; token: string; apiKey: string }>;
+  /** fetch against the server, JSON in and out. */
+  request(
+    method: string,
+    path: string,
+    options?: { body?: unknown; headers?: Record<string, string>; rawBody?: string },
+    // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
+  ): Promise<{ status: number; headers: Headers; body: any }>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real app on an ephemeral port over a fresh database (one per test file: start it in
+ * `beforeAll`). Rate limits are high unless a test asks otherwise.
+ */
+export async function startTestServer(options: Partial<AppOptions> = {}): Promise<TestServer> {
+  const db = await createTestDatabase();
+  const clock = new TestClock();
+  const services = createServices({ db, logger: pino({ level: 'silent' }), now: clock.now });
+  const app = createApp(services, {
+    rateLimitPerIp: 1_000_000,
+    rateLimitPerToken: 1_000_000,
+    trustProxy: 0,
+    ...options,
+  });
+  const server: Server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const request: TestServer['request'] = async (method, path, opts = {}) => {
+    const headers: Record<string, string> = { 'user-agent': BROWSER_USER_AGENT, ...opts.headers };
+    let body: string | undefined = opts.rawBody;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(url + path, { method, headers, body: body ?? null });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
+  };
+
+  return {
+    url,
+    db,
+    services,
+    clock,
+    request,
+    async createProject(name = 'Test project') {
+      const { project, token, apiKey } = await services.projects.createProject(name);
+      return { projectId: project.id, token: token.token, apiKey: apiKey.key };
+    },
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      services.stop();
+      await services.decisions.whenIdle();
+      await db.close();
+    },
+  };
+}
