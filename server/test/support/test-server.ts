@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import { pino } from 'pino';
 import { type AppOptions, createApp } from '../../src/app.js';
 import { createServices, type Services } from '../../src/composition-root.js';
@@ -33,28 +34,34 @@ export interface TestServer {
     options?: { body?: unknown; headers?: Record<string, string>; rawBody?: string },
     // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
   ): Promise<{ status: number; headers: Headers; body: any }>;
+  /** Another app over the same services and database, with other options (rate limits). */
+  listenApp(options: Partial<AppOptions>): Promise<{
+    url: string;
+    request: TestServer['request'];
+    close(): Promise<void>;
+  }>;
   close(): Promise<void>;
 }
 
-/**
- * The real app on an ephemeral port over a fresh database (one per test file: start it in
- * `beforeAll`). Rate limits are high unless a test asks otherwise.
- */
-export async function startTestServer(options: Partial<AppOptions> = {}): Promise<TestServer> {
-  const db = await createTestDatabase();
-  const clock = new TestClock();
-  const services = createServices({ db, logger: pino({ level: 'silent' }), now: clock.now });
-  const app = createApp(services, {
-    rateLimitPerIp: 1_000_000,
-    rateLimitPerToken: 1_000_000,
-    trustProxy: 0,
-    ...options,
-  });
+const appOptions = (options: Partial<AppOptions>): AppOptions => ({
+  rateLimitPerIp: 1_000_000,
+  rateLimitPerToken: 1_000_000,
+  trustProxy: 0,
+  ...options,
+});
+
+async function listen(app: Express): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
-  const request: TestServer['request'] = async (method, path, opts = {}) => {
+/** fetch bound to one server: JSON in and out, a browser User-Agent unless told otherwise. */
+function requestFor(url: string): TestServer['request'] {
+  return async (method, path, opts = {}) => {
     const headers: Record<string, string> = { 'user-agent': BROWSER_USER_AGENT, ...opts.headers };
     let body: string | undefined = opts.rawBody;
     if (opts.body !== undefined) {
@@ -71,6 +78,19 @@ export async function startTestServer(options: Partial<AppOptions> = {}): Promis
     }
     return { status: response.status, headers: response.headers, body: parsed };
   };
+}
+
+/**
+ * The real app on an ephemeral port over a fresh database (one per test file: start it in
+ * `beforeAll`). Rate limits are high unless a test asks otherwise.
+ */
+export async function startTestServer(options: Partial<AppOptions> = {}): Promise<TestServer> {
+  const db = await createTestDatabase();
+  const clock = new TestClock();
+  const services = createServices({ db, logger: pino({ level: 'silent' }), now: clock.now });
+  const listener = await listen(createApp(services, appOptions(options)));
+  const url = listener.url;
+  const request = requestFor(url);
 
   return {
     url,
@@ -82,8 +102,12 @@ export async function startTestServer(options: Partial<AppOptions> = {}): Promis
       const { project, token, apiKey } = await services.projects.createProject(name);
       return { projectId: project.id, token: token.token, apiKey: apiKey.key };
     },
+    async listenApp(options) {
+      const other = await listen(createApp(services, appOptions(options)));
+      return { url: other.url, request: requestFor(other.url), close: other.close };
+    },
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await listener.close();
       services.stop();
       await services.decisions.whenIdle();
       await db.close();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
 import { projectOf } from '../../http/auth.js';
@@ -15,10 +16,17 @@ const assignSchema = z.object({
 /** `GET /v1/config` and `POST /v1/assign` (mounted under /v1 behind the token guards). */
 export function assignmentRouter(assignment: AssignmentService): Router {
   const router = Router();
-  router.get('/config', async (_req, res) => {
-    // Express adds a weak ETag and answers If-None-Match with 304.
-    res.set('Cache-Control', 'no-cache');
-    res.json(await assignment.config(projectOf(res)));
+  router.get('/config', async (req, res) => {
+    const body = JSON.stringify(await assignment.config(projectOf(res)));
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+    res.set({ 'Cache-Control': 'no-cache', ETag: etag });
+    // Answered here rather than by Express's freshness check, which ignores If-None-Match
+    // whenever the request says Cache-Control: no-cache (as fetch does with If-None-Match).
+    if (matchesEtag(req.get('if-none-match'), etag)) {
+      res.status(304).end();
+      return;
+    }
+    res.type('application/json').send(body);
   });
   router.post('/assign', async (req, res) => {
     const body = parseInput(assignSchema, req.body);
@@ -27,4 +35,11 @@ export function assignmentRouter(assignment: AssignmentService): Router {
     });
   });
   return router;
+}
+
+/** Whether an If-None-Match header names this ETag (weak comparison, RFC 9110 13.1.2). */
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }

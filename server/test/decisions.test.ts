@@ -1,0 +1,178 @@
+import { decide } from '@vibariant/stats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DomainEventMap } from '../src/domain-events.js';
+import { startTestServer, type TestServer } from './support/test-server.js';
+
+let server: TestServer;
+let token: string;
+let projectId: string;
+let seq = 0;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  ({ token, projectId } = await server.createProject());
+});
+afterAll(() => server.close());
+
+interface Arm {
+  readonly variant: string;
+  readonly visitors: number;
+  readonly conversions: number;
+}
+
+/** Sends first exposures (and conversions of `goal`) for fresh visitors, in batches of 500. */
+async function send(experiment: string, arms: readonly Arm[], goal = 'signup') {
+  const events: unknown[] = [];
+  for (const arm of arms) {
+    for (let i = 0; i < arm.visitors; i++) {
+      const visitorId = `${experiment}-${arm.variant}-${++seq}`;
+      events.push({
+        type: 'exposure',
+        id: `x-${seq}`,
+        visitorId,
+        experiment,
+        variant: arm.variant,
+        // Declared for a new experiment; later batches may name a single arm.
+        ...(arms.length >= 2 ? { variants: arms.map((a) => a.variant) } : {}),
+      });
+      if (i < arm.conversions) events.push({ type: 'conversion', id: `c-${seq}`, visitorId, goal });
+    }
+  }
+  for (let i = 0; i < events.length; i += 500) {
+    const res = await server.request('POST', '/v1/events', {
+      body: { events: events.slice(i, i + 500) },
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.rejected).toEqual([]);
+  }
+  await server.services.decisions.whenIdle();
+  return server.services.experimentStore.findByKey(projectId, experiment);
+}
+
+const snapshots = async (experimentId: string) =>
+  server.db.knex('decision_snapshots').where({ experiment_id: experimentId }).orderBy('id');
+
+describe('decisions after ingestion', () => {
+  it('stores and announces the decision computed from the sufficient statistics', async () => {
+    const seen: DomainEventMap['decision:changed'][] = [];
+    const off = server.services.events.on('decision:changed', (e) => seen.push(e));
+    const experiment = await send('first-decision', [
+      { variant: 'control', visitors: 6, conversions: 1 },
+      { variant: 'b', visitors: 5, conversions: 2 },
+    ]);
+    off();
+    const expected = decide({
+      variants: [
+        { key: 'control', visitors: 6, conversions: 1 },
+        { key: 'b', visitors: 5, conversions: 2 },
+      ],
+      allocationEpochs: [{ weights: [0.5, 0.5], visitors: [6, 5] }],
+    });
+    expect(experiment?.decision).toEqual(expected);
+    expect(experiment?.decisionStatus).toBe('collecting_data');
+    expect(seen.at(-1)).toMatchObject({
+      projectId,
+      experimentKey: 'first-decision',
+      goal: 'signup',
+      decision: expected,
+    });
+    expect(await snapshots(experiment!.id)).toHaveLength(1);
+  });
+
+  it('snapshots on every status change and at most once a minute otherwise', async () => {
+    const arms = (n: number) => [
+      { variant: 'control', visitors: n, conversions: 0 },
+      { variant: 'b', visitors: n, conversions: 0 },
+    ];
+    let experiment = await send('snapshots', arms(2));
+    const id = experiment!.id;
+    await send('snapshots', arms(2));
+    await send('snapshots', arms(2));
+    expect((await snapshots(id)).map((s) => s.status)).toEqual(['collecting_data']);
+    server.clock.advance(61_000);
+    await send('snapshots', arms(1));
+    expect(await snapshots(id)).toHaveLength(2);
+    // Past the minimum sample the status changes: a snapshot at once.
+    experiment = await send('snapshots', arms(10));
+    const rows = await snapshots(id);
+    expect(experiment?.decisionStatus).not.toBe('collecting_data');
+    expect(rows.map((r) => r.status)).toEqual([
+      'collecting_data',
+      'collecting_data',
+      experiment?.decisionStatus,
+    ]);
+  });
+
+  it('moves the bandit allocation at most once a minute, for new visitors only', async () => {
+    // Top-Two Thompson needs three arms to move traffic (with two it is always 50/50).
+    const arms = ['control', 'b', 'c'];
+    let experiment = await send('bandit', [
+      { variant: 'control', visitors: 60, conversions: 3 },
+      { variant: 'b', visitors: 60, conversions: 15 },
+      { variant: 'c', visitors: 60, conversions: 2 },
+    ]);
+    // Created this minute: the allocation stays until a minute has passed.
+    expect(experiment?.allocation.version).toBe(1);
+    server.clock.advance(60_000);
+    experiment = await send('bandit', [{ variant: 'control', visitors: 1, conversions: 0 }]);
+    const weights = experiment!.decision!.variants.map((v) => v.allocation);
+    expect(experiment?.allocation).toMatchObject({ version: 2, weights });
+    expect(weights[1]).toBe(Math.max(...weights));
+    expect(weights[2]).toBe(Math.min(...weights));
+    const epochs = await server.services.experimentStore.listEpochs(experiment!.id);
+    expect(epochs.map((e) => [e.version, e.weights])).toEqual([
+      [1, [1 / 3, 1 / 3, 1 / 3]],
+      [2, weights],
+    ]);
+    expect(arms).toHaveLength(weights.length);
+    server.clock.advance(30_000);
+    experiment = await send('bandit', [{ variant: 'b', visitors: 1, conversions: 1 }]);
+    expect(experiment?.allocation.version).toBe(2);
+    const config = await server.request('GET', '/v1/config', {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(config.body.experiments.find((e: { key: string }) => e.key === 'bandit')).toMatchObject({
+      allocationVersion: 2,
+      weights,
+    });
+  });
+
+  it('notifies once when a variant becomes ready to ship', async () => {
+    const notified: DomainEventMap['notification:created'][] = [];
+    const off = server.services.events.on('notification:created', (n) => notified.push(n));
+    const experiment = await send('winner', [
+      { variant: 'control', visitors: 300, conversions: 9 },
+      { variant: 'b', visitors: 300, conversions: 60 },
+    ]);
+    expect(experiment?.decisionStatus).toBe('ready_to_ship');
+    await send('winner', [{ variant: 'b', visitors: 5, conversions: 1 }]);
+    off();
+    const rows = await server.db
+      .knex('notifications')
+      .where({ project_id: projectId, experiment_id: experiment!.id });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ kind: 'ready_to_ship' });
+    expect(rows[0].payload).toMatchObject({ experimentKey: 'winner', leader: 'b', goal: 'signup' });
+    expect(notified.map((n) => n.kind)).toEqual(['ready_to_ship']);
+  });
+
+  it('coalesces concurrent batches into a decision equal to one computed from scratch', async () => {
+    await send('coalesce', [
+      { variant: 'control', visitors: 1, conversions: 0 },
+      { variant: 'b', visitors: 1, conversions: 0 },
+    ]);
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        send('coalesce', [
+          { variant: 'control', visitors: 3 + i, conversions: 1 },
+          { variant: 'b', visitors: 4, conversions: i % 3 },
+        ]),
+      ),
+    );
+    const experiment = await server.services.experimentStore.findByKey(projectId, 'coalesce');
+    const fresh = await server.services.decisions.compute(experiment!);
+    expect(experiment?.decision).toEqual(fresh.decision);
+    expect(fresh.decision.variants.map((v) => v.visitors)).toEqual([1 + 33, 1 + 24]);
+  });
+});
