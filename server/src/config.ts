@@ -45,7 +45,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
-    dataDir: resolve(e.VIBARIANT_DATA_DIR),
+    // Relative to where `npm` was run (npm sets INIT_CWD), so `npm start` from the repository
+    // root keeps its data in ./.vibariant/data there.
+    dataDir: resolve(env.INIT_CWD ?? process.cwd(), e.VIBARIANT_DATA_DIR),
     logLevel: e.LOG_LEVEL,
     rateLimitPerToken: e.RATE_LIMIT_PER_TOKEN,
     rateLimitPerIp: e.RATE_LIMIT_PER_IP,

@@ -31,8 +31,8 @@ const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 
 /**
- * pg returns bigint and numeric columns as strings; counts here stay far below 2^53, so both
- * drivers hand back plain numbers.
+ * pg returns bigint and numeric columns as strings (PGlite: numeric only); counts here stay far
+ * below 2^53, so both drivers hand back plain numbers.
  */
 const pgTypes = {
   getTypeParser: (oid: number, format: string) => {
@@ -59,7 +59,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   let pglite = options.pglite;
   if (!pglite) {
     if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-    pglite = await PGlite.create(options.dataDir);
+    pglite = await PGlite.create({
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+      // numeric (sums of bigint columns) as numbers, as on pg below.
+      parsers: { [NUMERIC_OID]: (value: string) => Number(value) },
+    });
   }
   const instance = pglite;
   const knex = knexFactory({

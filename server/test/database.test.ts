@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Database, migrate, openDatabase } from '../src/db/database.js';
+import { createTestDatabase, TEST_DRIVER } from './support/test-database.js';
+
+let db: Database;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(() => db.close());
+
+describe(`database on ${TEST_DRIVER}`, () => {
+  it('runs on the driver this test project asked for', () => {
+    expect(db.driver).toBe(TEST_DRIVER);
+  });
+
+  it('returns counts and bigint columns as numbers, never strings', async () => {
+    await db.knex('projects').insert([
+      { id: 'p1', name: 'One' },
+      { id: 'p2', name: 'Two' },
+    ]);
+    const [count] = await db.knex('projects').count({ n: '*' });
+    expect(count?.n).toBe(2);
+    const [sum] = await db.knex
+      .raw('select 9007199254740991::bigint as big, 2.5::numeric as n')
+      .then((r: { rows: unknown[] }) => r.rows);
+    expect(sum).toEqual({ big: 9007199254740991, n: 2.5 });
+  });
+
+  it('has every migration applied, and migrating again changes nothing', async () => {
+    expect(await migrate(db.knex)).toEqual([]);
+    const tables: { rows: { table_name: string }[] } = await db.knex.raw(
+      "select table_name from information_schema.tables where table_schema = 'public' order by 1",
+    );
+    expect(tables.rows.map((r) => r.table_name)).toEqual(
+      expect.arrayContaining([
+        'api_keys',
+        'conversions',
+        'decision_snapshots',
+        'events',
+        'experiments',
+        'exposures',
+        'goals',
+        'notifications',
+        'variant_exposure_stats',
+        'variant_goal_stats',
+        'visitors',
+      ]),
+    );
+  });
+});
+
+describe.runIf(TEST_DRIVER === 'pglite')('the embedded database', () => {
+  it('keeps its data in the data directory across restarts', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'vibariant-data-'));
+    try {
+      const first = await openDatabase({ dataDir });
+      await migrate(first.knex);
+      await first.knex('projects').insert({ id: 'kept', name: 'Kept' });
+      await first.close();
+      const second = await openDatabase({ dataDir });
+      expect(await migrate(second.knex)).toEqual([]);
+      expect(await second.knex('projects').pluck('id')).toEqual(['kept']);
+      await second.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
