@@ -1,6 +1,7 @@
 import { isbot } from 'isbot';
 import {
   batchSchema,
+  type ExposureEvent,
   eventSchema,
   type IngestEvent,
   type IngestResult,
@@ -24,6 +25,7 @@ import {
   NO_ENGAGEMENT,
   type StoredEvent,
   type VisitorDelta,
+  type VisitorExposure,
 } from './ingestion-store.js';
 
 /** Why a stored event did not change any count. */
@@ -45,6 +47,21 @@ export interface BatchContext {
 export interface IngestOutcome extends IngestResult {
   readonly notCounted: { index: number; reason: NotCountedReason }[];
 }
+
+/** An event and its position in the batch. */
+interface Indexed {
+  readonly index: number;
+  readonly event: StoredEvent;
+}
+
+/** What counting a batch found: events that counted nowhere, and experiments it changed. */
+interface Tally {
+  readonly notCounted: { index: number; reason: NotCountedReason }[];
+  readonly touched: Set<string>;
+}
+
+const pairKey = (r: { experimentId: string; visitorId: string }) =>
+  `${r.experimentId}\n${r.visitorId}`;
 
 /** Largest correction applied for client clock skew, in milliseconds (one day). */
 const MAX_SKEW_MS = 86_400_000;
@@ -79,7 +96,7 @@ export class IngestionService {
     const isBot = userAgent !== undefined && isbot(userAgent);
 
     const rejected: RejectedEvent[] = [];
-    const valid: { index: number; event: StoredEvent }[] = [];
+    const valid: Indexed[] = [];
     batch.events.forEach((raw, index) => {
       const parsed = eventSchema.safeParse(raw);
       if (!parsed.success) {
@@ -126,129 +143,152 @@ export class IngestionService {
   private async count(
     tx: IngestionTransaction,
     project: Project,
-    events: readonly { index: number; event: StoredEvent }[],
+    events: readonly Indexed[],
     receivedAt: Date,
-  ): Promise<{
-    notCounted: { index: number; reason: NotCountedReason }[];
-    touched: Set<string>;
-    created: Experiment[];
-  }> {
-    const notCounted: { index: number; reason: NotCountedReason }[] = [];
-    const touched = new Set<string>();
-    const human = events.filter((e) => {
-      if (e.event.isBot) notCounted.push({ index: e.index, reason: 'bot' });
-      return !e.event.isBot;
+  ): Promise<Tally & { created: Experiment[] }> {
+    const tally: Tally = { notCounted: [], touched: new Set() };
+    const human = events.filter(({ index, event }) => {
+      if (event.isBot) tally.notCounted.push({ index, reason: 'bot' });
+      return !event.isBot;
     });
-    if (human.length === 0) return { notCounted, touched, created: [] };
-
+    if (human.length === 0) return { ...tally, created: [] };
     const totalsBefore = await tx.upsertVisitors(visitorDeltas(human.map((h) => h.event)));
+    const created = await this.countExposures(
+      tx,
+      project,
+      human.filter((h) => h.event.type === 'exposure'),
+      totalsBefore,
+      receivedAt,
+      tally,
+    );
+    await this.countFollowUps(
+      tx,
+      human.filter((h) => h.event.type !== 'exposure'),
+      tally,
+    );
+    return { ...tally, created };
+  }
 
-    // Exposures, in time order so the earliest exposure of a visitor is the one that counts.
-    const exposures = human
-      .filter((h) => h.event.type === 'exposure')
-      .sort((a, b) => a.event.occurredAt.getTime() - b.event.occurredAt.getTime());
+  /**
+   * First exposure wins: in time order, so within a batch the earliest exposure of a visitor is
+   * the one that counts; across batches the one stored first. Returns experiments created.
+   */
+  private async countExposures(
+    tx: IngestionTransaction,
+    project: Project,
+    exposures: readonly Indexed[],
+    totalsBefore: ReadonlyMap<string, Engagement>,
+    receivedAt: Date,
+    tally: Tally,
+  ): Promise<Experiment[]> {
+    if (exposures.length === 0) return [];
+    const ordered = [...exposures].sort(
+      (a, b) => a.event.occurredAt.getTime() - b.event.occurredAt.getTime(),
+    );
     const { experiments, created } = await this.resolveExperiments(
       tx,
       project,
-      exposures.map((e) => e.event.payload),
+      ordered.map((e) => e.event.payload),
       receivedAt,
     );
-    const exposureRows: (ExposureRow & { index: number })[] = [];
-    for (const { index, event } of exposures) {
-      const payload = event.payload as Extract<IngestEvent, { type: 'exposure' }>;
+    const rows: (ExposureRow & { index: number })[] = [];
+    for (const { index, event } of ordered) {
+      const payload = event.payload as ExposureEvent;
       const experiment = experiments.get(payload.experiment);
-      const reason = !experiment
-        ? 'unknown_experiment'
-        : experiment.status !== 'running'
-          ? 'experiment_not_running'
-          : !experiment.variants.some((v) => v.key === payload.variant)
-            ? 'unknown_variant'
-            : undefined;
-      if (reason || !experiment) {
-        notCounted.push({ index, reason: reason ?? 'unknown_experiment' });
-        continue;
+      if (!experiment) {
+        tally.notCounted.push({ index, reason: 'unknown_experiment' });
+      } else if (experiment.status !== 'running') {
+        tally.notCounted.push({ index, reason: 'experiment_not_running' });
+      } else if (!experiment.variants.some((v) => v.key === payload.variant)) {
+        tally.notCounted.push({ index, reason: 'unknown_variant' });
+      } else {
+        const version = payload.allocationVersion;
+        rows.push({
+          index,
+          experimentId: experiment.id,
+          visitorId: event.visitorId,
+          variantKey: payload.variant,
+          // The version the SDK assigned under, when the server knows it.
+          allocationVersion:
+            version !== undefined && version <= experiment.allocation.version
+              ? version
+              : experiment.allocation.version,
+          exposedAt: event.occurredAt,
+          preEngagement: totalsBefore.get(event.visitorId) ?? NO_ENGAGEMENT,
+        });
       }
-      const version = payload.allocationVersion;
-      exposureRows.push({
-        index,
-        experimentId: experiment.id,
-        visitorId: event.visitorId,
-        variantKey: payload.variant,
-        allocationVersion:
-          version !== undefined && version <= experiment.allocation.version
-            ? version
-            : experiment.allocation.version,
-        exposedAt: event.occurredAt,
-        preEngagement: totalsBefore.get(event.visitorId) ?? NO_ENGAGEMENT,
-      });
     }
-    const inserted = await tx.insertExposures(exposureRows);
-    const pairOf = (r: { experimentId: string; visitorId: string }) =>
-      `${r.experimentId}\n${r.visitorId}`;
+
+    const inserted = await tx.insertExposures(rows);
     const firstOfPair = new Set<string>();
-    const repeated = exposureRows.filter((r) => {
-      const pair = pairOf(r);
-      const isNew = inserted.has(pair) && !firstOfPair.has(pair);
-      firstOfPair.add(pair);
-      return !isNew;
-    });
-    const counted = await tx.exposedVariants(repeated);
-    const exposureStats = new Map<string, ExposureStatDelta>();
-    const bumpExposure = (r: ExposureRow, visitors: number, conflicts: number) => {
-      const key = `${r.experimentId}\n${r.variantKey}\n${r.allocationVersion}`;
-      const old = exposureStats.get(key);
-      exposureStats.set(key, {
-        experimentId: r.experimentId,
-        variantKey: r.variantKey,
-        allocationVersion: r.allocationVersion,
+    const repeated = new Set(
+      rows.filter((row) => {
+        const pair = pairKey(row);
+        const isFirst = inserted.has(pair) && !firstOfPair.has(pair);
+        firstOfPair.add(pair);
+        return !isFirst;
+      }),
+    );
+    const counted = await tx.exposedVariants([...repeated]);
+    const stats = new Map<string, ExposureStatDelta>();
+    const add = (row: ExposureRow, visitors: number, conflicts: number) => {
+      const key = `${row.experimentId}\n${row.variantKey}\n${row.allocationVersion}`;
+      const old = stats.get(key);
+      stats.set(key, {
+        experimentId: row.experimentId,
+        variantKey: row.variantKey,
+        allocationVersion: row.allocationVersion,
         visitors: (old?.visitors ?? 0) + visitors,
         conflictingExposures: (old?.conflictingExposures ?? 0) + conflicts,
       });
-      touched.add(r.experimentId);
+      tally.touched.add(row.experimentId);
     };
-    const repeatedSet = new Set(repeated);
-    for (const row of exposureRows) {
-      if (!repeatedSet.has(row)) {
-        bumpExposure(row, 1, 0);
+    for (const row of rows) {
+      if (!repeated.has(row)) {
+        add(row, 1, 0);
         continue;
       }
-      notCounted.push({ index: row.index, reason: 'already_exposed' });
+      tally.notCounted.push({ index: row.index, reason: 'already_exposed' });
       // A later exposure naming another variant: kept in the log, counted as a conflict under
       // the variant it names (a possible cause of sample ratio mismatch).
-      if (counted.get(pairOf(row)) !== row.variantKey) bumpExposure(row, 0, 1);
+      if (counted.get(pairKey(row)) !== row.variantKey) add(row, 0, 1);
     }
-    await tx.addExposureStats([...exposureStats.values()]);
+    await tx.addExposureStats([...stats.values()]);
+    return created;
+  }
 
-    // Conversions and engagement attach to the visitor's exposures that came before them.
-    const followUps = human.filter((h) => h.event.type !== 'exposure');
-    const visitorIds = [...new Set(followUps.map((f) => f.event.visitorId))];
-    const exposuresOf = new Map<
-      string,
-      { experimentId: string; experimentKey: string; variantKey: string; exposedAt: Date }[]
-    >();
-    for (const x of await tx.visitorExposures(visitorIds)) {
-      const list = exposuresOf.get(x.visitorId) ?? [];
-      list.push(x);
-      exposuresOf.set(x.visitorId, list);
+  /**
+   * Conversions (and goal candidates, which are conversions of a goal not yet confirmed) and
+   * engagement attach to the visitor's counted exposures that came before them.
+   */
+  private async countFollowUps(
+    tx: IngestionTransaction,
+    events: readonly Indexed[],
+    tally: Tally,
+  ): Promise<void> {
+    if (events.length === 0) return;
+    const exposuresOf = new Map<string, VisitorExposure[]>();
+    for (const x of await tx.visitorExposures([...new Set(events.map((e) => e.event.visitorId))])) {
+      exposuresOf.set(x.visitorId, [...(exposuresOf.get(x.visitorId) ?? []), x]);
     }
 
     const goals = new Map<string, GoalDelta>();
-    const conversionRows: (ConversionRow & { index: number })[] = [];
-    const engagementDeltas = new Map<string, EngagementDelta>();
-    for (const { index, event } of followUps) {
+    const conversions: (ConversionRow & { index: number })[] = [];
+    const engagement = new Map<string, EngagementDelta>();
+    for (const { index, event } of events) {
       const payload = event.payload;
-      const prior = (exposuresOf.get(event.visitorId) ?? []).filter(
+      const before = (exposuresOf.get(event.visitorId) ?? []).filter(
         (x) => x.exposedAt.getTime() <= event.occurredAt.getTime(),
       );
       if (payload.type === 'conversion' || payload.type === 'goal_candidate') {
         addGoal(goals, payload, event.occurredAt);
         const within =
           payload.type === 'conversion' && payload.experiment !== undefined
-            ? prior.filter((x) => x.experimentKey === payload.experiment)
-            : prior;
-        if (within.length === 0) notCounted.push({ index, reason: 'not_exposed' });
+            ? before.filter((x) => x.experimentKey === payload.experiment)
+            : before;
+        if (within.length === 0) tally.notCounted.push({ index, reason: 'not_exposed' });
         for (const x of within) {
-          conversionRows.push({
+          conversions.push({
             index,
             experimentId: x.experimentId,
             visitorId: event.visitorId,
@@ -257,12 +297,12 @@ export class IngestionService {
             convertedAt: event.occurredAt,
           });
         }
-      } else if (payload.type === 'engagement' || payload.type === 'page_view') {
+      } else {
         const delta = engagementOf(payload);
-        for (const x of prior) {
-          const key = `${x.experimentId}\n${event.visitorId}`;
-          const old = engagementDeltas.get(key);
-          engagementDeltas.set(key, {
+        for (const x of before) {
+          const key = pairKey({ experimentId: x.experimentId, visitorId: event.visitorId });
+          const old = engagement.get(key);
+          engagement.set(key, {
             experimentId: x.experimentId,
             visitorId: event.visitorId,
             variantKey: x.variantKey,
@@ -273,35 +313,31 @@ export class IngestionService {
       }
     }
     await tx.upsertGoals([...goals.values()]);
-    const converted = await tx.insertConversions(conversionRows);
-    const convertedKeys = new Set(
-      converted.map((c) => `${c.experimentId}\n${c.visitorId}\n${c.goalKey}`),
-    );
-    const goalStats = new Map<string, GoalStatDelta>();
-    for (const c of converted) {
+
+    const inserted = await tx.insertConversions(conversions);
+    const conversionKey = (c: ConversionRow) => `${c.experimentId}\n${c.visitorId}\n${c.goalKey}`;
+    const stats = new Map<string, GoalStatDelta>();
+    for (const c of inserted) {
       const key = `${c.experimentId}\n${c.variantKey}\n${c.goalKey}`;
-      goalStats.set(key, {
+      stats.set(key, {
         experimentId: c.experimentId,
         variantKey: c.variantKey,
         goalKey: c.goalKey,
-        conversions: (goalStats.get(key)?.conversions ?? 0) + 1,
+        conversions: (stats.get(key)?.conversions ?? 0) + 1,
       });
-      touched.add(c.experimentId);
+      tally.touched.add(c.experimentId);
     }
-    const convertedIndexes = new Set<number>();
-    for (const row of conversionRows) {
-      const key = `${row.experimentId}\n${row.visitorId}\n${row.goalKey}`;
-      if (convertedKeys.has(key)) {
-        convertedKeys.delete(key);
-        convertedIndexes.add(row.index);
-      }
+    // An event counted if at least one of its (experiment, goal) conversions was new.
+    const fresh = new Set(inserted.map(conversionKey));
+    const countedEvents = new Set<number>();
+    for (const row of conversions) {
+      if (fresh.delete(conversionKey(row))) countedEvents.add(row.index);
     }
-    for (const index of new Set(conversionRows.map((r) => r.index))) {
-      if (!convertedIndexes.has(index)) notCounted.push({ index, reason: 'already_converted' });
+    for (const index of new Set(conversions.map((r) => r.index))) {
+      if (!countedEvents.has(index)) tally.notCounted.push({ index, reason: 'already_converted' });
     }
-    await tx.addGoalStats([...goalStats.values()]);
-    await tx.addEngagement([...engagementDeltas.values()]);
-    return { notCounted, touched, created };
+    await tx.addGoalStats([...stats.values()]);
+    await tx.addEngagement([...engagement.values()]);
   }
 
   /**
