@@ -2,12 +2,17 @@ import type { Logger } from 'pino';
 import type { Database } from './db/database.js';
 import { DomainEvents } from './domain-events.js';
 import { AssignmentService } from './features/assignment/assignment-service.js';
+import { RecountService } from './features/audit/recount-service.js';
+import { RecountStore } from './features/audit/recount-store.js';
 import {
   DecisionService,
   type DecisionServiceOptions,
 } from './features/decisions/decision-service.js';
 import { DecisionStore } from './features/decisions/decision-store.js';
+import { ResultsService } from './features/decisions/results-service.js';
+import { ExperimentService } from './features/experiments/experiment-service.js';
 import { ExperimentStore } from './features/experiments/experiment-store.js';
+import { GoalService } from './features/goals/goal-service.js';
 import { GoalStore } from './features/goals/goal-store.js';
 import { IngestionService } from './features/ingestion/ingestion-service.js';
 import { IngestionStore } from './features/ingestion/ingestion-store.js';
@@ -33,6 +38,11 @@ export interface Services {
   readonly ingestion: IngestionService;
   readonly decisions: DecisionService;
   readonly assignment: AssignmentService;
+  readonly experiments: ExperimentService;
+  readonly goals: GoalService;
+  readonly results: ResultsService;
+  /** Audit and repair of the sufficient statistics from the raw event log (CLI, tests). */
+  readonly recount: RecountService;
   /** Stops background work (the decision subscription). Does not close the database. */
   stop(): void;
 }
@@ -53,6 +63,7 @@ export function createServices(options: ServiceOptions): Services {
     options.decisions,
   );
   const unsubscribe = decisions.start();
+  const experiments = new ExperimentService(experimentStore, decisions, events, now);
   return {
     db,
     logger,
@@ -63,6 +74,16 @@ export function createServices(options: ServiceOptions): Services {
     ingestion: new IngestionService(new IngestionStore(db.knex), experimentStore, events, now),
     decisions,
     assignment: new AssignmentService(experimentStore, goalStore),
+    experiments,
+    goals: new GoalService(goalStore, experimentStore, decisions),
+    results: new ResultsService(
+      experiments,
+      experimentStore,
+      goalStore,
+      decisions,
+      new DecisionStore(db.knex),
+    ),
+    recount: new RecountService(new RecountStore(db.knex), decisions),
     stop: unsubscribe,
   };
 }

@@ -275,6 +275,28 @@ describe('POST /v1/events', () => {
     ).toHaveLength(2);
   });
 
+  it('keeps the allocation version the SDK claims only when the variant was an arm in it', async () => {
+    await post([exposure('arm0', 'arms', 'b')]);
+    await server.services.experiments.addVariant(projectId, 'arms', { key: 'c' });
+    await post([
+      exposure('arm1', 'arms', 'b', { allocationVersion: 1 }),
+      exposure('arm2', 'arms', 'c', { allocationVersion: 1 }),
+      exposure('arm3', 'arms', 'c', { allocationVersion: 2 }),
+      exposure('arm4', 'arms', 'b', { allocationVersion: 7 }),
+    ]);
+    const rows = await server.db
+      .knex('exposures')
+      .where({ project_id: projectId })
+      .whereIn('visitor_id', ['arm1', 'arm2', 'arm3', 'arm4'])
+      .orderBy('visitor_id');
+    expect(rows.map((r) => [r.visitor_id, r.variant_key, r.allocation_version])).toEqual([
+      ['arm1', 'b', 1],
+      ['arm2', 'c', 2],
+      ['arm3', 'c', 2],
+      ['arm4', 'b', 2],
+    ]);
+  });
+
   it('does not create experiments when the project turned code-first creation off', async () => {
     await server.services.projects.updateProject(projectId, { autoCreateExperiments: false });
     try {

@@ -1,10 +1,16 @@
 import { Router } from 'express';
 import type { Services } from '../composition-root.js';
+import { resultsRouter } from '../features/decisions/results-router.js';
+import { experimentRouter } from '../features/experiments/experiment-router.js';
+import { goalRouter } from '../features/goals/goal-router.js';
 import { projectRouter } from '../features/projects/project-router.js';
 
 /** Every `/api` feature router (behind `requireApiKey`). */
 export function managementRouter(services: Services): Router {
   const router = Router();
   router.use(projectRouter(services.projects));
+  router.use(experimentRouter(services.experiments));
+  router.use(resultsRouter(services.results));
+  router.use(goalRouter(services.goals));
   return router;
 }

@@ -163,6 +163,7 @@ export class ExperimentStore {
         bandit_mode: experiment.banditMode,
         allocation: JSON.stringify(experiment.weights),
         allocation_version: 1,
+        allocation_updated_at: experiment.createdAt,
         created_by: experiment.createdBy,
         created_at: experiment.createdAt,
         updated_at: experiment.createdAt,
@@ -182,6 +183,7 @@ export class ExperimentStore {
         experiment_id: row.id,
         version: 1,
         weights: JSON.stringify(experiment.weights),
+        started_at: experiment.createdAt,
       });
       return { experiment: toExperiment(row), created: true };
     }
@@ -360,5 +362,75 @@ export class ExperimentStore {
       })
       .returning('id');
     return rows.length === 1;
+  }
+
+  /**
+   * Compare-and-set transition: applies `patch`, and `status` when given (recorded in
+   * `experiment_status_changes` at `at`), only while the experiment still has `expected.status`
+   * and is archived or not as `expected.archived` says. The row is locked first, so of two
+   * concurrent transitions from the same state exactly one applies. Returns the updated
+   * experiment, or undefined when the experiment is gone or no longer in the expected state.
+   */
+  async transition(
+    id: string,
+    expected: { readonly status: ExperimentStatus; readonly archived: boolean },
+    status: ExperimentStatus | null,
+    at: Date,
+    patch: ExperimentPatch = {},
+  ): Promise<Experiment | undefined> {
+    return this.db.transaction(async (trx) => {
+      const query = trx('experiments').where({ id, status: expected.status }).forUpdate();
+      if (expected.archived) query.whereNotNull('archived_at');
+      else query.whereNull('archived_at');
+      if (!(await query.first('id'))) return undefined;
+      const experiment = await this.update(id, status === null ? patch : { ...patch, status }, trx);
+      if (experiment && status !== null) {
+        await trx('experiment_status_changes').insert({
+          experiment_id: id,
+          status,
+          changed_at: at,
+        });
+      }
+      return experiment;
+    });
+  }
+
+  /**
+   * Replaces the variant list by `variants` (the current arms with new ones appended) and the
+   * allocation by `weights`, as one new allocation version and epoch, if the allocation version
+   * is still `expectedVersion` and the experiment is neither stopped nor archived
+   * (compare-and-set: every change of arms or weights bumps the version). Returns the updated
+   * experiment, or undefined when another writer won or the experiment was stopped meanwhile.
+   */
+  async replaceVariants(
+    id: string,
+    expectedVersion: number,
+    variants: readonly VariantDefinition[],
+    weights: readonly number[],
+    at: Date,
+  ): Promise<Experiment | undefined> {
+    return this.db.transaction(async (trx) => {
+      const version = expectedVersion + 1;
+      const [row] = await trx('experiments')
+        .where({ id, allocation_version: expectedVersion })
+        .whereIn('status', ['draft', 'running', 'paused'])
+        .whereNull('archived_at')
+        .update({
+          variants: JSON.stringify(variants),
+          allocation: JSON.stringify(weights),
+          allocation_version: version,
+          allocation_updated_at: at,
+          updated_at: trx.fn.now(),
+        })
+        .returning('*');
+      if (!row) return undefined;
+      await trx('allocation_epochs').insert({
+        experiment_id: id,
+        version,
+        weights: JSON.stringify(weights),
+        started_at: at,
+      });
+      return toExperiment(row as ExperimentRow);
+    });
   }
 }

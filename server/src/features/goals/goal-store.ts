@@ -63,4 +63,37 @@ export class GoalStore {
       .returning('*');
     return row ? toGoal(row as GoalRow) : undefined;
   }
+
+  /**
+   * Per goal key: converted visitors summed over the project's experiments (archived ones
+   * included) and how many experiments have at least one of them. Reads the sufficient
+   * statistics (one row per experiment, variant and goal), never the events. Goals without
+   * conversions are absent. `keys` limits the answer to those goals.
+   */
+  async conversionTotals(
+    projectId: string,
+    keys?: readonly string[],
+  ): Promise<Map<string, { convertedVisitors: number; experiments: number }>> {
+    const query = this.db('variant_goal_stats as s')
+      .join('experiments as e', 'e.id', 's.experiment_id')
+      .where('e.project_id', projectId)
+      .where('s.conversions', '>', 0)
+      .groupBy('s.goal_key')
+      .select('s.goal_key')
+      .sum({ converted: 's.conversions' })
+      .countDistinct({ experiments: 's.experiment_id' });
+    if (keys) query.whereIn('s.goal_key', keys);
+    const rows = (await query) as unknown as {
+      goal_key: string;
+      converted: number | string;
+      experiments: number | string;
+    }[];
+    // sum() and count() are numeric and bigint: PGlite may hand them back as strings.
+    return new Map(
+      rows.map((r) => [
+        r.goal_key,
+        { convertedVisitors: Number(r.converted), experiments: Number(r.experiments) },
+      ]),
+    );
+  }
 }

@@ -72,6 +72,9 @@ const MAX_SKEW_MS = 86_400_000;
  * statistics. After commit it asks for the touched experiments' decisions to be recomputed.
  */
 export class IngestionService {
+  /** Arms per allocation version, by experiment ID (epochs are immutable). */
+  private readonly epochArms = new Map<string, Map<number, number>>();
+
   constructor(
     private readonly store: IngestionStore,
     private readonly experiments: ExperimentStore,
@@ -182,8 +185,12 @@ export class IngestionService {
     tally: Tally,
   ): Promise<Experiment[]> {
     if (exposures.length === 0) return [];
+    // Ties broken by event ID, byte-wise like the audit's replay (`collate "C"`): the log does
+    // not keep positions in the body.
     const ordered = [...exposures].sort(
-      (a, b) => a.event.occurredAt.getTime() - b.event.occurredAt.getTime(),
+      (a, b) =>
+        a.event.occurredAt.getTime() - b.event.occurredAt.getTime() ||
+        Buffer.compare(Buffer.from(a.event.eventId), Buffer.from(b.event.eventId)),
     );
     const { experiments, created } = await this.resolveExperiments(
       tx,
@@ -191,6 +198,7 @@ export class IngestionService {
       ordered.map((e) => e.event.payload),
       receivedAt,
     );
+    const armsInVersion = await this.armsOfClaimedVersions(tx, ordered, experiments);
     const rows: (ExposureRow & { index: number })[] = [];
     for (const { index, event } of ordered) {
       const payload = event.payload as ExposureEvent;
@@ -202,16 +210,21 @@ export class IngestionService {
       } else if (!experiment.variants.some((v) => v.key === payload.variant)) {
         tally.notCounted.push({ index, reason: 'unknown_variant' });
       } else {
-        const version = payload.allocationVersion;
+        // The version the SDK assigned under, when it is a version in which the variant was
+        // already an arm; else the one in force.
+        const claimed = payload.allocationVersion;
+        const arms =
+          claimed === undefined ? undefined : armsInVersion.get(experiment.id)?.get(claimed);
+        const variantIndex = experiment.variants.findIndex((v) => v.key === payload.variant);
         rows.push({
           index,
           experimentId: experiment.id,
           visitorId: event.visitorId,
           variantKey: payload.variant,
-          // The version the SDK assigned under, when the server knows it.
           allocationVersion:
-            version !== undefined && version <= experiment.allocation.version
-              ? version
+            claimed !== undefined &&
+            (claimed === experiment.allocation.version || variantIndex < (arms ?? 0))
+              ? claimed
               : experiment.allocation.version,
           exposedAt: event.occurredAt,
           preEngagement: totalsBefore.get(event.visitorId) ?? NO_ENGAGEMENT,
@@ -255,6 +268,30 @@ export class IngestionService {
     }
     await tx.addExposureStats([...stats.values()]);
     return created;
+  }
+
+  /**
+   * Arms per allocation version, for the experiments whose exposures claim an older version
+   * than the one in force. Epochs never change once written, so they are cached.
+   */
+  private async armsOfClaimedVersions(
+    tx: IngestionTransaction,
+    exposures: readonly Indexed[],
+    experiments: ReadonlyMap<string, Experiment>,
+  ): Promise<Map<string, Map<number, number>>> {
+    const wanted = new Set<string>();
+    for (const { event } of exposures) {
+      const payload = event.payload as ExposureEvent;
+      const experiment = experiments.get(payload.experiment);
+      const claimed = payload.allocationVersion;
+      if (experiment && claimed !== undefined && claimed < experiment.allocation.version) {
+        if (!this.epochArms.get(experiment.id)?.has(claimed)) wanted.add(experiment.id);
+      }
+    }
+    if (wanted.size > 0) {
+      for (const [id, arms] of await tx.armsPerVersion([...wanted])) this.epochArms.set(id, arms);
+    }
+    return this.epochArms;
   }
 
   /**

@@ -438,6 +438,24 @@ export class IngestionTransaction {
     }
   }
 
+  /** Number of arms in each allocation version of these experiments. */
+  async armsPerVersion(
+    experimentIds: readonly string[],
+  ): Promise<Map<string, Map<number, number>>> {
+    const rows: { experiment_id: string; version: number; arms: number }[] = await this.trx(
+      'allocation_epochs',
+    )
+      .whereIn('experiment_id', experimentIds)
+      .select('experiment_id', 'version', this.trx.raw('jsonb_array_length(weights)::int as arms'));
+    const out = new Map<string, Map<number, number>>();
+    for (const r of rows) {
+      const byVersion = out.get(r.experiment_id) ?? new Map<number, number>();
+      byVersion.set(r.version, r.arms);
+      out.set(r.experiment_id, byVersion);
+    }
+    return out;
+  }
+
   /** Variants of the counted exposures of these (experiment, visitor) pairs. */
   async exposedVariants(
     pairs: readonly { experimentId: string; visitorId: string }[],
