@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataDirInUseError } from '../src/db/data-dir-lock.js';
 import { type Database, migrate, openDatabase } from '../src/db/database.js';
 import { createTestDatabase, TEST_DRIVER } from './support/test-database.js';
 
@@ -62,6 +63,8 @@ describe.runIf(TEST_DRIVER === 'pglite')('the embedded database', () => {
       await first.knex('projects').insert({ id: 'kept', name: 'Kept' });
       await first.close();
       const second = await openDatabase({ dataDir });
+      // One process per data directory: a second opener is refused while it is held.
+      await expect(openDatabase({ dataDir })).rejects.toBeInstanceOf(DataDirInUseError);
       expect(await migrate(second.knex)).toEqual([]);
       expect(await second.knex('projects').pluck('id')).toEqual(['kept']);
       await second.close();

@@ -4,6 +4,7 @@ import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import pg from 'pg';
 import { migrationSource } from '../../../migrations/index.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 export type Driver = 'pg' | 'pglite';
 
@@ -43,7 +44,9 @@ const pgTypes = {
 
 /**
  * Opens the database: `pg` with a pool when `databaseUrl` is set, otherwise PGlite (PostgreSQL
- * in WebAssembly, in process) persisted under `dataDir`. Does not migrate (see `migrate`).
+ * in WebAssembly, in process) persisted under `dataDir`, which this process then holds until
+ * `close()`. Does not migrate (see `migrate`).
+ * @throws DataDirInUseError when another live process holds `dataDir`.
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const acquireConnectionTimeout = options.acquireConnectionTimeout ?? 10_000;
@@ -57,13 +60,22 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     return { knex, driver: 'pg', close: () => knex.destroy() };
   }
   let pglite = options.pglite;
+  let unlock = () => {};
   if (!pglite) {
-    if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-    pglite = await PGlite.create({
-      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
-      // numeric (sums of bigint columns) as numbers, as on pg below.
-      parsers: { [NUMERIC_OID]: (value: string) => Number(value) },
-    });
+    if (options.dataDir) {
+      mkdirSync(options.dataDir, { recursive: true });
+      unlock = lockDataDir(options.dataDir);
+    }
+    try {
+      pglite = await PGlite.create({
+        ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+        // numeric (sums of bigint columns) as numbers, as on pg below.
+        parsers: { [NUMERIC_OID]: (value: string) => Number(value) },
+      });
+    } catch (error) {
+      unlock();
+      throw error;
+    }
   }
   const instance = pglite;
   const knex = knexFactory({
@@ -78,6 +90,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     close: async () => {
       await knex.destroy();
       if (!instance.closed) await instance.close();
+      unlock();
     },
   };
 }
