@@ -109,6 +109,15 @@ describe('cross-project access', () => {
     expect(unknown.status).toBe(403);
   });
 
+  it('lists only the project of the API key', async () => {
+    const res = await server.request('GET', '/api/projects', {
+      headers: { authorization: `Bearer ${a.apiKey}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.projects.map((p: { id: string }) => p.id)).toEqual([a.projectId]);
+    for (const secret of secretsOfB()) expect(JSON.stringify(res.body)).not.toContain(secret);
+  });
+
   it("left B's data as it was", async () => {
     const experiment = await server.services.experiments.get(b.projectId, B_EXPERIMENT);
     expect(experiment).toMatchObject({

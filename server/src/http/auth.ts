@@ -82,12 +82,15 @@ export function requireApiKey(projects: ProjectService): RequestHandler {
 /** The project an SDK request is authorised for (after `requireProjectToken`). */
 export const projectOf = (res: Response): Project => res.locals.project as Project;
 
+/** The caller of a management route (after `requireApiKey`). */
+export const principalOf = (res: Response): Principal => res.locals.principal as Principal;
+
 /**
  * The caller, after checking it may act on `projectId`.
  * @throws ForbiddenError (403) when it may not.
  */
 export function authorizeProject(res: Response, projectId: string): Principal {
-  const principal = res.locals.principal as Principal;
+  const principal = principalOf(res);
   if (principal.projectId !== projectId) throw new ForbiddenError();
   return principal;
 }

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { authorizeProject } from '../../http/auth.js';
+import { authorizeProject, principalOf } from '../../http/auth.js';
 import { parseInput } from '../../http/validate.js';
 import type { ProjectService } from './project-service.js';
 
@@ -23,6 +23,11 @@ const named = z.object({ name: z.string().trim().min(1).max(200).default('defaul
 /** `/api/projects/:projectId`: the project, its public tokens and its secret API keys. */
 export function projectRouter(projects: ProjectService): Router {
   const router = Router();
+
+  // The projects this credential reaches: for an API key, its own.
+  router.get('/projects', async (_req, res) => {
+    res.json({ projects: [await projects.getProject(principalOf(res).projectId)] });
+  });
 
   router.get('/projects/:projectId', async (req, res) => {
     authorizeProject(res, req.params.projectId);
