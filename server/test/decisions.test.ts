@@ -80,6 +80,29 @@ describe('decisions after ingestion', () => {
     expect(await snapshots(experiment!.id)).toHaveLength(1);
   });
 
+  it('projects the visitors still needed at most once a minute, and after a prior change', async () => {
+    const arms = (n: number, c: number) => [
+      { variant: 'control', visitors: n, conversions: 0 },
+      { variant: 'b', visitors: n, conversions: c },
+    ];
+    let experiment = await send('projection', arms(40, 1));
+    expect(experiment?.decisionStatus).toBe('keep_testing');
+    const first = experiment!.decision!.projection;
+    expect(first).not.toBeNull();
+    experiment = await send('projection', arms(15, 2));
+    expect(experiment?.decision?.projection).toEqual(first);
+    expect(experiment?.decision?.variants.map((v) => v.visitors)).toEqual([55, 55]);
+    server.clock.advance(60_000);
+    experiment = await send('projection', arms(1, 0));
+    const expected = await server.services.decisions.compute(experiment!, undefined, true);
+    expect(experiment?.decision?.projection).toEqual(expected.decision.projection);
+    await server.services.experimentStore.update(experiment!.id, { prior: { alpha: 2, beta: 8 } });
+    await server.services.decisions.refresh(experiment!.id);
+    experiment = await server.services.experimentStore.findById(experiment!.id);
+    const reprojected = await server.services.decisions.compute(experiment!, undefined, true);
+    expect(experiment?.decision).toEqual(reprojected.decision);
+  });
+
   it('snapshots on every status change and at most once a minute otherwise', async () => {
     const arms = (n: number) => [
       { variant: 'control', visitors: n, conversions: 0 },
@@ -171,7 +194,12 @@ describe('decisions after ingestion', () => {
       ),
     );
     const experiment = await server.services.experimentStore.findByKey(projectId, 'coalesce');
-    const fresh = await server.services.decisions.compute(experiment!);
+    // The projection of the visitors still needed is refreshed once a minute, so it is reused.
+    const fresh = await server.services.decisions.compute(
+      experiment!,
+      undefined,
+      experiment?.decision?.projection ?? false,
+    );
     expect(experiment?.decision).toEqual(fresh.decision);
     expect(fresh.decision.variants.map((v) => v.visitors)).toEqual([1 + 33, 1 + 24]);
   });

@@ -56,8 +56,12 @@ export interface DecideInput {
    * and the visitors first exposed during it, both indexed like `variants`.
    */
   readonly allocationEpochs?: readonly AllocationEpoch[] | null;
-  /** Whether to project the visitors still needed when the status is keep_testing (default true). */
-  readonly projection?: boolean;
+  /**
+   * The projection of the visitors still needed, with keep_testing: true (default) computes it,
+   * false skips it, and a Projection computed earlier (for nearly the same counts) is reused as
+   * it is, for callers that decide again after every few visitors.
+   */
+  readonly projection?: boolean | Projection;
 }
 
 /** Per-variant part of a {@link Decision}. Rates in absolute units. */
@@ -121,6 +125,22 @@ export interface Decision {
 }
 
 const BANDIT_MODES: readonly BanditMode[] = ['top-two', 'thompson', 'off'];
+
+/** Checks a projection passed back in for reuse, field by field (`projection.<field>`). */
+function assertProjection(projection: unknown): asserts projection is Projection {
+  if (typeof projection !== 'object' || projection === null) {
+    throw new StatsInputError('projection', 'must be a boolean or a projection object');
+  }
+  const p = projection as Record<string, unknown>;
+  const more = p.additionalVisitorsPerVariant;
+  if (more !== null) assertCount(more, 'projection.additionalVisitorsPerVariant');
+  assertCount(p.horizonPerVariant, 'projection.horizonPerVariant');
+  assertCount(p.simulations, 'projection.simulations');
+  const share = p.settledShare;
+  if (typeof share !== 'number' || !(share >= 0 && share <= 1)) {
+    throw new StatsInputError('projection.settledShare', 'must be a number in [0, 1]');
+  }
+}
 
 /**
  * Most visitors per variant: a trillion. Beyond it double precision no longer separates the
@@ -218,7 +238,7 @@ function alignProxy(
  *   `variants[i].key` (empty or duplicate), `variants[i].visitors` / `.conversions` (not a
  *   non-negative integer, or conversions > visitors), `prior.alpha` / `prior.beta` (<= 0),
  *   `history[i]`, `thresholds.<field>`, `bandit`, `proxy.variants[i]...`,
- *   `allocationEpochs[e]...`. Never returns NaN.
+ *   `allocationEpochs[e]...`, `projection.<field>` (a reused projection). Never returns NaN.
  */
 export function decide(input: DecideInput): Decision {
   if (typeof input !== 'object' || input === null)
@@ -250,6 +270,9 @@ export function decide(input: DecideInput): Decision {
       }
     }
   }
+  if (input.projection !== undefined && typeof input.projection !== 'boolean') {
+    assertProjection(input.projection);
+  }
   const srmResult = epochs === null ? null : sampleRatioMismatch(epochs);
   const proxy = input.proxy ? proxyPosterior(alignProxy(input.proxy, variants)) : null;
 
@@ -261,9 +284,11 @@ export function decide(input: DecideInput): Decision {
       ? variants.map(() => 1 / variants.length)
       : allocateTraffic(best.probabilityToBeBest, bandit);
   const projection =
-    status === 'keep_testing' && input.projection !== false
-      ? projectSettlement(variants, prior, thresholds)
-      : null;
+    status !== 'keep_testing' || input.projection === false
+      ? null
+      : typeof input.projection === 'object'
+        ? input.projection
+        : projectSettlement(variants, prior, thresholds);
 
   const leaderMean = posteriorMean(posteriors[leader]!);
   const differences = verdict.differences.map(({ other, hdi95 }) => ({

@@ -577,3 +577,40 @@ describe('decide: counter-examples found by decide.property.test.ts', () => {
     }
   });
 });
+
+describe('decide: a projection passed back in', () => {
+  const variants = [
+    { key: 'control', visitors: 50, conversions: 0 },
+    { key: 'b', visitors: 50, conversions: 1 },
+  ];
+
+  it('is reused as it is, in the output and in the recommendation', () => {
+    const fresh = decide({ variants });
+    expect(fresh.status).toBe('keep_testing');
+    const earlier = { ...fresh.projection!, additionalVisitorsPerVariant: 4321 };
+    const reused = decide({ variants, projection: earlier });
+    expect(reused.projection).toEqual(earlier);
+    expect(reused.recommendation).toContain('About 4,300 more visitors per variant');
+    expect(reused.recommendation).not.toBe(fresh.recommendation);
+    expect(reused.variants).toEqual(fresh.variants);
+  });
+
+  it('is ignored unless the status is keep_testing, and checked field by field', () => {
+    const earlier = decide({ variants }).projection!;
+    const settled = decide({
+      variants: [
+        { key: 'control', visitors: 2000, conversions: 60 },
+        { key: 'b', visitors: 2000, conversions: 160 },
+      ],
+      projection: earlier,
+    });
+    expect(settled.status).toBe('ready_to_ship');
+    expect(settled.projection).toBeNull();
+    expect(() => decide({ variants, projection: { ...earlier, settledShare: 2 } })).toThrowError(
+      expect.objectContaining({ field: 'projection.settledShare' }),
+    );
+    expect(() => decide({ variants, projection: { ...earlier, simulations: -1 } })).toThrowError(
+      expect.objectContaining({ field: 'projection.simulations' }),
+    );
+  });
+});

@@ -87,7 +87,13 @@ function requestFor(url: string): TestServer['request'] {
 export async function startTestServer(options: Partial<AppOptions> = {}): Promise<TestServer> {
   const db = await createTestDatabase();
   const clock = new TestClock();
-  const services = createServices({ db, logger: pino({ level: 'silent' }), now: clock.now });
+  const services = createServices({
+    db,
+    logger: pino({ level: 'silent' }),
+    now: clock.now,
+    // Decide at once: tests wait for the decisions with whenIdle().
+    decisions: { debounceMs: 0 },
+  });
   const listener = await listen(createApp(services, appOptions(options)));
   const url = listener.url;
   const request = requestFor(url);

@@ -1,4 +1,4 @@
-import { type AllocationEpoch, type Decision, decide } from '@vibariant/stats';
+import { type AllocationEpoch, type Decision, decide, type Projection } from '@vibariant/stats';
 import type { Logger } from 'pino';
 import type { DomainEvents } from '../../domain-events.js';
 import type { Experiment, ExperimentStore } from '../experiments/experiment-store.js';
@@ -10,6 +10,13 @@ export interface DecisionServiceOptions {
   readonly snapshotIntervalMs?: number;
   /** Least time between two bandit allocation updates, in milliseconds. */
   readonly allocationIntervalMs?: number;
+  /** Least time between two projections of the visitors still needed, in milliseconds. */
+  readonly projectionIntervalMs?: number;
+  /**
+   * How long a recompute waits after the first batch that asks for it, in milliseconds, so
+   * that the batches arriving meanwhile are decided together (0: at once).
+   */
+  readonly debounceMs?: number;
 }
 
 /** A decision and the goal it is about (null: no goal has conversions yet). */
@@ -31,8 +38,12 @@ export class DecisionService {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly pending = new Set<string>();
   private readonly lastSnapshot = new Map<string, number>();
+  /** When each experiment's projection was last computed, and for which settings. */
+  private readonly lastProjection = new Map<string, { at: number; settings: string }>();
   private readonly snapshotIntervalMs: number;
   private readonly allocationIntervalMs: number;
+  private readonly projectionIntervalMs: number;
+  private readonly debounceMs: number;
 
   constructor(
     private readonly store: DecisionStore,
@@ -44,6 +55,8 @@ export class DecisionService {
   ) {
     this.snapshotIntervalMs = options.snapshotIntervalMs ?? MINUTE;
     this.allocationIntervalMs = options.allocationIntervalMs ?? MINUTE;
+    this.projectionIntervalMs = options.projectionIntervalMs ?? MINUTE;
+    this.debounceMs = options.debounceMs ?? 200;
   }
 
   /** Subscribes to `stats:changed`; returns the unsubscribe function. */
@@ -64,6 +77,7 @@ export class DecisionService {
       return running;
     }
     const run = (async () => {
+      if (this.debounceMs > 0) await new Promise((resolve) => setTimeout(resolve, this.debounceMs));
       do {
         this.pending.delete(experimentId);
         try {
@@ -85,10 +99,15 @@ export class DecisionService {
 
   /**
    * The decision for `goal` (default: the experiment's decision goal) from the current
-   * sufficient statistics, without storing anything.
+   * sufficient statistics, without storing anything. `projection` as in `decide` (default:
+   * computed).
    */
-  async compute(experiment: Experiment, goal?: string): Promise<GoalDecision> {
-    const goalKey = goal ?? (await this.decisionGoal(experiment));
+  async compute(
+    experiment: Experiment,
+    goal?: string | null,
+    projection: boolean | Projection = true,
+  ): Promise<GoalDecision> {
+    const goalKey = goal === undefined ? await this.decisionGoal(experiment) : goal;
     const stats = await this.store.readStats(experiment.id, goalKey);
     const keys = experiment.variants.map((v) => v.key);
     const epochs = await this.experiments.listEpochs(experiment.id);
@@ -119,6 +138,7 @@ export class DecisionService {
       ...(experiment.thresholds ? { thresholds: experiment.thresholds } : {}),
       bandit: experiment.banditMode,
       allocationEpochs: allocationEpochs.length > 0 ? allocationEpochs : null,
+      projection,
     });
     return { goal: goalKey, decision };
   }
@@ -142,8 +162,29 @@ export class DecisionService {
     for (let attempt = 0; attempt < 3; attempt++) {
       const experiment = await this.experiments.findById(experimentId);
       if (!experiment) return undefined;
-      const { goal, decision } = await this.compute(experiment);
       const at = this.now();
+      const goal = await this.decisionGoal(experiment);
+      // The projection simulates a few hundred decisions: at most one per interval, reused in
+      // between (the counts move little in a minute).
+      // A change of goal, prior, thresholds or arms projects anew.
+      const settings = JSON.stringify([
+        goal,
+        experiment.prior,
+        experiment.thresholds,
+        experiment.variants.length,
+      ]);
+      const last = this.lastProjection.get(experiment.id);
+      const reusable =
+        last !== undefined &&
+        last.settings === settings &&
+        at - last.at < this.projectionIntervalMs &&
+        experiment.decision?.projection
+          ? experiment.decision.projection
+          : undefined;
+      const { decision } = await this.compute(experiment, goal, reusable ?? true);
+      if (decision.projection && !reusable) {
+        this.lastProjection.set(experiment.id, { at, settings });
+      }
       const previousStatus = experiment.decisionStatus;
       // Compare-and-set on the status: exactly one writer sees each status change.
       if (
