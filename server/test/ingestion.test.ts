@@ -144,6 +144,30 @@ describe('POST /v1/events', () => {
     expect(await stats('conv', 'purchase')).toMatchObject({ conversions: { b: 1 } });
   });
 
+  it('counts one first exposure when concurrent batches race for the same visitor', async () => {
+    // Every batch also creates the experiment: the losers see the winner's rows only after it
+    // commits, and are counted again.
+    const variants = Array.from({ length: 20 }, (_, i) => (i % 2 ? 'control' : 'b'));
+    const responses = await Promise.all(
+      variants.map((variant) =>
+        post([exposure('racer', 'race', variant), conversion('racer', 'signup')]),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(variants.map(() => 200));
+    const exposed = await server.db
+      .knex('exposures')
+      .where({ project_id: projectId, visitor_id: 'racer' });
+    expect(exposed).toHaveLength(1);
+    const winner: string = exposed[0].variant_key;
+    const loser = winner === 'b' ? 'control' : 'b';
+    expect(await stats('race', 'signup')).toEqual({
+      visitors: { [winner]: 1, [loser]: 0 },
+      conflicts: { [winner]: 0, [loser]: 10 },
+      conversions: { [winner]: 1 },
+    });
+    expect(responses.filter((r) => r.body.notCounted.length === 0)).toHaveLength(1);
+  });
+
   it('accepts a text/plain body with the token in it, as sendBeacon sends', async () => {
     const res = await server.request('POST', '/v1/events', {
       rawBody: JSON.stringify({ token, events: [exposure('beacon', 'beacon', 'b')] }),

@@ -13,13 +13,14 @@ import type { Experiment, ExperimentStore } from '../experiments/experiment-stor
 import { newId } from '../projects/credentials.js';
 import type { Project } from '../projects/project-store.js';
 import {
+  type BatchState,
+  type ConflictDelta,
   type ConversionRow,
   type Engagement,
   type EngagementDelta,
+  ExposureRaceError,
   type ExposureRow,
-  type ExposureStatDelta,
   type GoalDelta,
-  type GoalStatDelta,
   type IngestionStore,
   type IngestionTransaction,
   NO_ENGAGEMENT,
@@ -72,9 +73,6 @@ const MAX_SKEW_MS = 86_400_000;
  * statistics. After commit it asks for the touched experiments' decisions to be recomputed.
  */
 export class IngestionService {
-  /** Arms per allocation version, by experiment ID (epochs are immutable). */
-  private readonly epochArms = new Map<string, Map<number, number>>();
-
   constructor(
     private readonly store: IngestionStore,
     private readonly experiments: ExperimentStore,
@@ -118,15 +116,30 @@ export class IngestionService {
     const seen = new Set<string>();
     const unique = valid.filter(({ event }) => !seen.has(event.eventId) && seen.add(event.eventId));
 
+    const humans = unique.filter((u) => !u.event.isBot);
+    const exposures = humans.filter((u) => u.event.type === 'exposure');
+    const lookups = {
+      experimentKeys: [...new Set(exposures.map((e) => e.event.experimentKey ?? ''))],
+      visitorIds: [...new Set(humans.map((h) => h.event.visitorId))],
+      claimedVersions: [
+        ...new Set(
+          exposures.flatMap((e) => (e.event.payload as ExposureEvent).allocationVersion ?? []),
+        ),
+      ],
+    };
     const { fresh, notCounted, touched, created } = await this.store.transaction(
       project.id,
       async (tx) => {
-        const fresh = await tx.insertEvents(
+        const state = await tx.storeEvents(
           unique.map((u) => u.event),
           new Date(receivedAt),
+          lookups,
         );
-        const counted = unique.filter((u) => fresh.has(u.event.eventId));
-        return { fresh, ...(await this.count(tx, project, counted, new Date(receivedAt))) };
+        const counted = unique.filter((u) => state.fresh.has(u.event.eventId));
+        return {
+          fresh: state.fresh,
+          ...(await this.count(tx, project, counted, state, new Date(receivedAt))),
+        };
       },
     );
 
@@ -147,6 +160,7 @@ export class IngestionService {
     tx: IngestionTransaction,
     project: Project,
     events: readonly Indexed[],
+    state: BatchState,
     receivedAt: Date,
   ): Promise<Tally & { created: Experiment[] }> {
     const tally: Tally = { notCounted: [], touched: new Set() };
@@ -155,167 +169,156 @@ export class IngestionService {
       return !event.isBot;
     });
     if (human.length === 0) return { ...tally, created: [] };
-    const totalsBefore = await tx.upsertVisitors(visitorDeltas(human.map((h) => h.event)));
-    const created = await this.countExposures(
-      tx,
-      project,
-      human.filter((h) => h.event.type === 'exposure'),
-      totalsBefore,
-      receivedAt,
-      tally,
-    );
-    await this.countFollowUps(
-      tx,
+    // Ties broken by event ID, byte-wise like the audit's replay (`collate "C"`): the log does
+    // not keep positions in the body.
+    const ordered = human
+      .filter((h) => h.event.type === 'exposure')
+      .sort(
+        (a, b) =>
+          a.event.occurredAt.getTime() - b.event.occurredAt.getTime() ||
+          Buffer.compare(Buffer.from(a.event.eventId), Buffer.from(b.event.eventId)),
+      );
+    const created = await this.createCodeFirstExperiments(tx, project, ordered, state, receivedAt);
+    const exposures = this.countExposures(ordered, state, tally);
+    const followUps = this.countFollowUps(
       human.filter((h) => h.event.type !== 'exposure'),
+      [...state.exposures, ...exposures.newExposures],
       tally,
     );
+    const written = await tx.writeCounts({
+      visitors: visitorDeltas(human.map((h) => h.event)),
+      exposures: exposures.rows,
+      conflicts: exposures.conflicts,
+      conversions: followUps.conversions,
+      goals: followUps.goals,
+      engagement: followUps.engagement,
+    });
+    // A first exposure this batch did not see (a concurrent batch committed it after our
+    // read): count the batch again from a fresh read.
+    if (exposures.rows.some((row) => !written.exposures.has(pairKey(row)))) {
+      throw new ExposureRaceError();
+    }
+    for (const row of exposures.rows) tally.touched.add(row.experimentId);
+    for (const c of exposures.conflicts) tally.touched.add(c.experimentId);
+    // An event counted if at least one of its (experiment, goal) conversions was new.
+    const countedEvents = new Set<number>();
+    for (const row of followUps.conversions) {
+      const key = `${pairKey(row)}\n${row.goalKey}`;
+      if (written.conversions.delete(key)) {
+        countedEvents.add(row.index);
+        tally.touched.add(row.experimentId);
+      }
+    }
+    for (const index of new Set(followUps.conversions.map((r) => r.index))) {
+      if (!countedEvents.has(index)) tally.notCounted.push({ index, reason: 'already_converted' });
+    }
     return { ...tally, created };
   }
 
   /**
-   * First exposure wins: in time order, so within a batch the earliest exposure of a visitor is
-   * the one that counts; across batches the one stored first. Returns experiments created.
+   * First exposure wins: `ordered` is in time order, so within a batch the earliest exposure of
+   * a visitor is the one that counts; across batches the one stored first. Pure: returns the
+   * rows to insert and the conflicts to count.
    */
-  private async countExposures(
-    tx: IngestionTransaction,
-    project: Project,
-    exposures: readonly Indexed[],
-    totalsBefore: ReadonlyMap<string, Engagement>,
-    receivedAt: Date,
+  private countExposures(
+    ordered: readonly Indexed[],
+    state: BatchState,
     tally: Tally,
-  ): Promise<Experiment[]> {
-    if (exposures.length === 0) return [];
-    // Ties broken by event ID, byte-wise like the audit's replay (`collate "C"`): the log does
-    // not keep positions in the body.
-    const ordered = [...exposures].sort(
-      (a, b) =>
-        a.event.occurredAt.getTime() - b.event.occurredAt.getTime() ||
-        Buffer.compare(Buffer.from(a.event.eventId), Buffer.from(b.event.eventId)),
-    );
-    const { experiments, created } = await this.resolveExperiments(
-      tx,
-      project,
-      ordered.map((e) => e.event.payload),
-      receivedAt,
-    );
-    const armsInVersion = await this.armsOfClaimedVersions(tx, ordered, experiments);
-    const rows: (ExposureRow & { index: number })[] = [];
+  ): { rows: ExposureRow[]; conflicts: ConflictDelta[]; newExposures: VisitorExposure[] } {
+    const counted = new Map(state.exposures.map((x) => [pairKey(x), x.variantKey]));
+    const rows: ExposureRow[] = [];
+    const newExposures: VisitorExposure[] = [];
+    const conflicts = new Map<string, ConflictDelta>();
     for (const { index, event } of ordered) {
       const payload = event.payload as ExposureEvent;
-      const experiment = experiments.get(payload.experiment);
+      const experiment = state.experiments.get(payload.experiment);
+      const variantIndex = experiment?.variants.findIndex((v) => v.key === payload.variant) ?? -1;
       if (!experiment) {
         tally.notCounted.push({ index, reason: 'unknown_experiment' });
-      } else if (experiment.status !== 'running') {
+        continue;
+      }
+      if (experiment.status !== 'running') {
         tally.notCounted.push({ index, reason: 'experiment_not_running' });
-      } else if (!experiment.variants.some((v) => v.key === payload.variant)) {
+        continue;
+      }
+      if (variantIndex < 0) {
         tally.notCounted.push({ index, reason: 'unknown_variant' });
-      } else {
-        // The version the SDK assigned under, when it is a version in which the variant was
-        // already an arm; else the one in force.
-        const claimed = payload.allocationVersion;
-        const arms =
-          claimed === undefined ? undefined : armsInVersion.get(experiment.id)?.get(claimed);
-        const variantIndex = experiment.variants.findIndex((v) => v.key === payload.variant);
+        continue;
+      }
+      // The version the SDK assigned under, when the variant was already an arm in it; else
+      // the one in force.
+      const claimed = payload.allocationVersion;
+      const arms = claimed === undefined ? 0 : (state.arms.get(experiment.id)?.get(claimed) ?? 0);
+      const allocationVersion =
+        claimed !== undefined &&
+        (claimed === experiment.allocationVersion ||
+          (claimed < experiment.allocationVersion && variantIndex < arms))
+          ? claimed
+          : experiment.allocationVersion;
+      const pair = pairKey({ experimentId: experiment.id, visitorId: event.visitorId });
+      const first = counted.get(pair);
+      if (first === undefined) {
+        counted.set(pair, payload.variant);
         rows.push({
-          index,
           experimentId: experiment.id,
           visitorId: event.visitorId,
           variantKey: payload.variant,
-          allocationVersion:
-            claimed !== undefined &&
-            (claimed === experiment.allocation.version || variantIndex < (arms ?? 0))
-              ? claimed
-              : experiment.allocation.version,
+          allocationVersion,
           exposedAt: event.occurredAt,
-          preEngagement: totalsBefore.get(event.visitorId) ?? NO_ENGAGEMENT,
+          preEngagement: state.totals.get(event.visitorId) ?? NO_ENGAGEMENT,
+        });
+        newExposures.push({
+          experimentId: experiment.id,
+          experimentKey: experiment.key,
+          experimentStatus: experiment.status,
+          visitorId: event.visitorId,
+          variantKey: payload.variant,
+          exposedAt: event.occurredAt.getTime(),
+        });
+        continue;
+      }
+      tally.notCounted.push({ index, reason: 'already_exposed' });
+      // A later exposure naming another variant: kept in the log, counted as a conflict under
+      // the variant it names (a possible cause of sample ratio mismatch).
+      if (first !== payload.variant) {
+        const key = `${experiment.id}\n${payload.variant}\n${allocationVersion}`;
+        conflicts.set(key, {
+          experimentId: experiment.id,
+          variantKey: payload.variant,
+          allocationVersion,
+          conflictingExposures: (conflicts.get(key)?.conflictingExposures ?? 0) + 1,
         });
       }
     }
-
-    const inserted = await tx.insertExposures(rows);
-    const firstOfPair = new Set<string>();
-    const repeated = new Set(
-      rows.filter((row) => {
-        const pair = pairKey(row);
-        const isFirst = inserted.has(pair) && !firstOfPair.has(pair);
-        firstOfPair.add(pair);
-        return !isFirst;
-      }),
-    );
-    const counted = await tx.exposedVariants([...repeated]);
-    const stats = new Map<string, ExposureStatDelta>();
-    const add = (row: ExposureRow, visitors: number, conflicts: number) => {
-      const key = `${row.experimentId}\n${row.variantKey}\n${row.allocationVersion}`;
-      const old = stats.get(key);
-      stats.set(key, {
-        experimentId: row.experimentId,
-        variantKey: row.variantKey,
-        allocationVersion: row.allocationVersion,
-        visitors: (old?.visitors ?? 0) + visitors,
-        conflictingExposures: (old?.conflictingExposures ?? 0) + conflicts,
-      });
-      tally.touched.add(row.experimentId);
-    };
-    for (const row of rows) {
-      if (!repeated.has(row)) {
-        add(row, 1, 0);
-        continue;
-      }
-      tally.notCounted.push({ index: row.index, reason: 'already_exposed' });
-      // A later exposure naming another variant: kept in the log, counted as a conflict under
-      // the variant it names (a possible cause of sample ratio mismatch).
-      if (counted.get(pairKey(row)) !== row.variantKey) add(row, 0, 1);
-    }
-    await tx.addExposureStats([...stats.values()]);
-    return created;
-  }
-
-  /**
-   * Arms per allocation version, for the experiments whose exposures claim an older version
-   * than the one in force. Epochs never change once written, so they are cached.
-   */
-  private async armsOfClaimedVersions(
-    tx: IngestionTransaction,
-    exposures: readonly Indexed[],
-    experiments: ReadonlyMap<string, Experiment>,
-  ): Promise<Map<string, Map<number, number>>> {
-    const wanted = new Set<string>();
-    for (const { event } of exposures) {
-      const payload = event.payload as ExposureEvent;
-      const experiment = experiments.get(payload.experiment);
-      const claimed = payload.allocationVersion;
-      if (experiment && claimed !== undefined && claimed < experiment.allocation.version) {
-        if (!this.epochArms.get(experiment.id)?.has(claimed)) wanted.add(experiment.id);
-      }
-    }
-    if (wanted.size > 0) {
-      for (const [id, arms] of await tx.armsPerVersion([...wanted])) this.epochArms.set(id, arms);
-    }
-    return this.epochArms;
+    return { rows, conflicts: [...conflicts.values()], newExposures };
   }
 
   /**
    * Conversions (and goal candidates, which are conversions of a goal not yet confirmed) and
-   * engagement attach to the visitor's counted exposures that came before them.
+   * engagement attach to the visitor's counted exposures that came before them, in experiments
+   * still running or paused. Pure: returns the rows to write.
    */
-  private async countFollowUps(
-    tx: IngestionTransaction,
+  private countFollowUps(
     events: readonly Indexed[],
+    exposures: readonly VisitorExposure[],
     tally: Tally,
-  ): Promise<void> {
-    if (events.length === 0) return;
+  ): {
+    conversions: (ConversionRow & { index: number })[];
+    goals: GoalDelta[];
+    engagement: EngagementDelta[];
+  } {
     const exposuresOf = new Map<string, VisitorExposure[]>();
-    for (const x of await tx.visitorExposures([...new Set(events.map((e) => e.event.visitorId))])) {
+    for (const x of exposures) {
+      if (x.experimentStatus !== 'running' && x.experimentStatus !== 'paused') continue;
       exposuresOf.set(x.visitorId, [...(exposuresOf.get(x.visitorId) ?? []), x]);
     }
-
     const goals = new Map<string, GoalDelta>();
     const conversions: (ConversionRow & { index: number })[] = [];
     const engagement = new Map<string, EngagementDelta>();
     for (const { index, event } of events) {
       const payload = event.payload;
       const before = (exposuresOf.get(event.visitorId) ?? []).filter(
-        (x) => x.exposedAt.getTime() <= event.occurredAt.getTime(),
+        (x) => x.exposedAt <= event.occurredAt.getTime(),
       );
       if (payload.type === 'conversion' || payload.type === 'goal_candidate') {
         addGoal(goals, payload, event.occurredAt);
@@ -337,7 +340,7 @@ export class IngestionService {
       } else {
         const delta = engagementOf(payload);
         for (const x of before) {
-          const key = pairKey({ experimentId: x.experimentId, visitorId: event.visitorId });
+          const key = pairKey(x);
           const old = engagement.get(key);
           engagement.set(key, {
             experimentId: x.experimentId,
@@ -349,51 +352,30 @@ export class IngestionService {
         }
       }
     }
-    await tx.upsertGoals([...goals.values()]);
-
-    const inserted = await tx.insertConversions(conversions);
-    const conversionKey = (c: ConversionRow) => `${c.experimentId}\n${c.visitorId}\n${c.goalKey}`;
-    const stats = new Map<string, GoalStatDelta>();
-    for (const c of inserted) {
-      const key = `${c.experimentId}\n${c.variantKey}\n${c.goalKey}`;
-      stats.set(key, {
-        experimentId: c.experimentId,
-        variantKey: c.variantKey,
-        goalKey: c.goalKey,
-        conversions: (stats.get(key)?.conversions ?? 0) + 1,
-      });
-      tally.touched.add(c.experimentId);
-    }
-    // An event counted if at least one of its (experiment, goal) conversions was new.
-    const fresh = new Set(inserted.map(conversionKey));
-    const countedEvents = new Set<number>();
-    for (const row of conversions) {
-      if (fresh.delete(conversionKey(row))) countedEvents.add(row.index);
-    }
-    for (const index of new Set(conversions.map((r) => r.index))) {
-      if (!countedEvents.has(index)) tally.notCounted.push({ index, reason: 'already_converted' });
-    }
-    await tx.addGoalStats([...stats.values()]);
-    await tx.addEngagement([...engagement.values()]);
+    return {
+      conversions,
+      goals: [...goals.values()],
+      engagement: [...engagement.values()],
+    };
   }
 
   /**
-   * The project's experiments named by these exposures, creating code-first ones (running,
-   * equal allocation, the variants the SDK declared) when the project allows it.
+   * Creates the code-first experiments the batch's exposures name, when the project allows it:
+   * running, equal allocation, the variants declared by the earliest exposure that declares
+   * them (`exposures` is in time order). Adds them to `state`.
    */
-  private async resolveExperiments(
+  private async createCodeFirstExperiments(
     tx: IngestionTransaction,
     project: Project,
-    exposures: readonly IngestEvent[],
+    events: readonly Indexed[],
+    state: BatchState,
     receivedAt: Date,
-  ): Promise<{ experiments: Map<string, Experiment>; created: Experiment[] }> {
-    const keys = [...new Set(exposures.map((e) => (e.type === 'exposure' ? e.experiment : '')))];
-    const found = await this.experiments.findByKeys(project.id, keys, tx.trx);
-    const experiments = new Map(found.map((e) => [e.key, e]));
+  ): Promise<Experiment[]> {
     const created: Experiment[] = [];
-    if (!project.autoCreateExperiments) return { experiments, created };
-    for (const exposure of exposures) {
-      if (exposure.type !== 'exposure' || experiments.has(exposure.experiment)) continue;
+    if (!project.autoCreateExperiments) return created;
+    for (const { event } of events) {
+      const exposure = event.payload;
+      if (exposure.type !== 'exposure' || state.experiments.has(exposure.experiment)) continue;
       const declared = exposure.variants;
       if (!declared || new Set(declared).size !== declared.length) continue;
       if (!declared.includes(exposure.variant)) continue;
@@ -417,10 +399,18 @@ export class IngestionService {
         },
         tx.trx,
       );
-      experiments.set(exposure.experiment, result.experiment);
-      if (result.created) created.push(result.experiment);
+      const experiment = result.experiment;
+      state.experiments.set(experiment.key, {
+        id: experiment.id,
+        key: experiment.key,
+        status: experiment.status,
+        variants: experiment.variants,
+        allocationVersion: experiment.allocation.version,
+      });
+      state.arms.set(experiment.id, new Map([[1, experiment.variants.length]]));
+      if (result.created) created.push(experiment);
     }
-    return { experiments, created };
+    return created;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { IngestEvent } from '../../contracts/events.js';
+import type { ExperimentStatus, VariantDefinition } from '../experiments/experiment-store.js';
 
 /** An event ready to store: validated, with its time corrected for client clock skew. */
 export interface StoredEvent {
@@ -33,6 +34,47 @@ export const NO_ENGAGEMENT: Engagement = {
   pageViews: 0,
 };
 
+/** What counting needs of an experiment. */
+export interface ExperimentRef {
+  readonly id: string;
+  readonly key: string;
+  readonly status: ExperimentStatus;
+  readonly variants: VariantDefinition[];
+  readonly allocationVersion: number;
+}
+
+/** A visitor's counted (first) exposure in one experiment. */
+export interface VisitorExposure {
+  readonly experimentId: string;
+  readonly experimentKey: string;
+  readonly experimentStatus: ExperimentStatus;
+  readonly visitorId: string;
+  readonly variantKey: string;
+  /** Milliseconds since the epoch. */
+  readonly exposedAt: number;
+}
+
+/** What the database knew before this batch, read in the statement that stores its events. */
+export interface BatchState {
+  /** IDs of the events stored by this batch (the others were stored before). */
+  readonly fresh: Set<string>;
+  /** The project's experiments named by the batch's exposures, by key. */
+  readonly experiments: Map<string, ExperimentRef>;
+  /** Engagement totals of the batch's visitors before it, by visitor ID. */
+  readonly totals: Map<string, Engagement>;
+  /** Counted exposures of the batch's visitors, in every experiment of the project. */
+  readonly exposures: VisitorExposure[];
+  /** Arms per allocation version claimed by the batch, by experiment ID then version. */
+  readonly arms: Map<string, Map<number, number>>;
+}
+
+/** What to read besides storing the events. */
+export interface BatchLookups {
+  readonly experimentKeys: readonly string[];
+  readonly visitorIds: readonly string[];
+  readonly claimedVersions: readonly number[];
+}
+
 /** One visitor's part of a batch. */
 export interface VisitorDelta {
   readonly visitorId: string;
@@ -48,15 +90,6 @@ export interface ExposureRow {
   readonly allocationVersion: number;
   readonly exposedAt: Date;
   readonly preEngagement: Engagement;
-}
-
-/** A visitor's counted exposure in an experiment that still counts conversions. */
-export interface VisitorExposure {
-  readonly experimentId: string;
-  readonly experimentKey: string;
-  readonly visitorId: string;
-  readonly variantKey: string;
-  readonly exposedAt: Date;
 }
 
 export interface ConversionRow {
@@ -78,19 +111,12 @@ export interface GoalDelta {
   readonly seenAt: Date;
 }
 
-export interface ExposureStatDelta {
+/** Later exposures naming another variant than the counted one. */
+export interface ConflictDelta {
   readonly experimentId: string;
   readonly variantKey: string;
   readonly allocationVersion: number;
-  readonly visitors: number;
   readonly conflictingExposures: number;
-}
-
-export interface GoalStatDelta {
-  readonly experimentId: string;
-  readonly variantKey: string;
-  readonly goalKey: string;
-  readonly conversions: number;
 }
 
 export interface EngagementDelta {
@@ -101,37 +127,238 @@ export interface EngagementDelta {
   readonly at: Date;
 }
 
-/** Rows per multi-row statement: well under PostgreSQL's 65,535 bound parameters. */
-const CHUNK = 500;
-
-function chunks<T>(rows: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += CHUNK) out.push(rows.slice(i, i + CHUNK));
-  return out;
+/** Every write of a batch after its events are stored. */
+export interface BatchWrites {
+  readonly visitors: readonly VisitorDelta[];
+  readonly exposures: readonly ExposureRow[];
+  readonly conflicts: readonly ConflictDelta[];
+  readonly conversions: readonly ConversionRow[];
+  readonly goals: readonly GoalDelta[];
+  readonly engagement: readonly EngagementDelta[];
 }
 
-const byKey =
-  <T>(key: (row: T) => string) =>
-  (a: T, b: T): number => {
-    const ka = key(a);
-    const kb = key(b);
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
-  };
-
-interface VisitorTotalsRow {
-  visitor_id: string;
-  max_scroll_depth: number;
-  active_ms: number;
-  clicks: number;
-  form_starts: number;
-  form_submits: number;
-  page_views: number;
+/** What the writes inserted, as `experimentId\nvisitorId` and `experimentId\nvisitorId\ngoal`. */
+export interface BatchWritten {
+  readonly exposures: Set<string>;
+  readonly conversions: Set<string>;
 }
 
 /**
- * The writes of one ingested batch, all inside one transaction. Rows are written in key order so
- * that concurrent batches touching the same rows take their locks in the same order (no
- * deadlocks).
+ * A batch's exposures found a first exposure that a concurrent batch committed after this one
+ * read: the transaction is rolled back and the batch counted again from a fresh read.
+ */
+export class ExposureRaceError extends Error {
+  constructor() {
+    super('a concurrent batch exposed the same visitor first');
+    this.name = 'ExposureRaceError';
+  }
+}
+
+/** How often a batch is counted again after losing an exposure race. */
+const RACE_RETRIES = 5;
+
+/** Byte-wise (`collate "C"`) key order: concurrent batches lock shared rows in one order. */
+const byKey =
+  <T>(key: (row: T) => string) =>
+  (a: T, b: T): number =>
+    Buffer.compare(Buffer.from(key(a)), Buffer.from(key(b)));
+
+/** JSON parameter of `json_to_recordset` (one bound value per table, whatever the batch size). */
+const rows = <T>(values: readonly T[], map: (value: T) => Record<string, unknown>): string =>
+  JSON.stringify(values.map(map));
+
+const engagementColumns = (e: Engagement) => ({
+  max_scroll_depth: e.maxScrollDepth,
+  active_ms: e.activeMs,
+  clicks: e.clicks,
+  form_starts: e.formStarts,
+  form_submits: e.formSubmits,
+  page_views: e.pageViews,
+});
+
+/**
+ * Stores the batch's events and, in the same statement, reads what counting needs: the
+ * experiments its exposures name, its visitors' engagement totals and counted exposures, and
+ * the arms of the allocation versions it claims. Every read sees the database as it was before
+ * the statement.
+ */
+const READ_AND_STORE_EVENTS = `
+WITH input AS (
+  SELECT * FROM json_to_recordset(:events::json) AS t(
+    event_id text, type text, visitor_id text, experiment_key text, goal_key text,
+    payload jsonb, is_bot boolean, client_at timestamptz, occurred_at timestamptz)
+), stored AS (
+  INSERT INTO events (project_id, event_id, type, visitor_id, experiment_key, goal_key, payload,
+                      is_bot, client_at, occurred_at, received_at)
+  SELECT :project, event_id, type, visitor_id, experiment_key, goal_key, payload, is_bot,
+         client_at, occurred_at, :receivedAt::timestamptz
+  FROM input ORDER BY event_id COLLATE "C"
+  ON CONFLICT (project_id, event_id) DO NOTHING
+  RETURNING event_id
+), named AS (
+  SELECT id, key, status, variants, allocation_version FROM experiments
+  WHERE project_id = :project AND key IN (SELECT json_array_elements_text(:keys::json))
+), visitor_ids AS (
+  SELECT json_array_elements_text(:visitors::json) AS visitor_id
+)
+SELECT
+  (SELECT coalesce(json_agg(event_id), '[]') FROM stored) AS fresh,
+  (SELECT coalesce(json_agg(json_build_object(
+     'id', id, 'key', key, 'status', status, 'variants', variants,
+     'allocationVersion', allocation_version)), '[]')
+   FROM named) AS experiments,
+  (SELECT coalesce(json_agg(json_build_object(
+     'visitorId', visitor_id, 'maxScrollDepth', max_scroll_depth, 'activeMs', active_ms,
+     'clicks', clicks, 'formStarts', form_starts, 'formSubmits', form_submits,
+     'pageViews', page_views)), '[]')
+   FROM visitors WHERE project_id = :project AND visitor_id IN (SELECT visitor_id FROM visitor_ids)
+  ) AS totals,
+  (SELECT coalesce(json_agg(json_build_object(
+     'experimentId', x.experiment_id, 'experimentKey', e.key, 'experimentStatus', e.status,
+     'visitorId', x.visitor_id, 'variantKey', x.variant_key,
+     'exposedAt', (extract(epoch FROM x.exposed_at) * 1000)::float8)), '[]')
+   FROM exposures x JOIN experiments e ON e.id = x.experiment_id
+   WHERE x.project_id = :project AND x.visitor_id IN (SELECT visitor_id FROM visitor_ids)
+  ) AS exposures,
+  (SELECT coalesce(json_agg(json_build_object(
+     'experimentId', a.experiment_id, 'version', a.version,
+     'arms', jsonb_array_length(a.weights))), '[]')
+   FROM allocation_epochs a JOIN named n ON n.id = a.experiment_id
+   WHERE a.version IN (SELECT json_array_elements_text(:versions::json)::int)
+  ) AS arms`;
+
+/**
+ * Every count a batch changes, in one statement: visitors' totals, first exposures, first
+ * conversions, goals, engagement, and the sufficient statistics derived from the rows the
+ * exposure and conversion inserts actually wrote. The shared statistics rows come last and are
+ * held only until the commit that follows.
+ */
+const WRITE_COUNTS = `
+WITH visitor_input AS (
+  SELECT * FROM json_to_recordset(:visitors::json) AS t(
+    visitor_id text, max_scroll_depth float8, active_ms float8, clicks int, form_starts int,
+    form_submits int, page_views int, first_seen_at timestamptz, last_seen_at timestamptz)
+), visitor_rows AS (
+  INSERT INTO visitors (project_id, visitor_id, max_scroll_depth, active_ms, clicks, form_starts,
+                        form_submits, page_views, first_seen_at, last_seen_at)
+  SELECT :project, visitor_id, max_scroll_depth, active_ms, clicks, form_starts, form_submits,
+         page_views, first_seen_at, last_seen_at
+  FROM visitor_input ORDER BY visitor_id COLLATE "C"
+  ON CONFLICT (project_id, visitor_id) DO UPDATE SET
+    max_scroll_depth = greatest(visitors.max_scroll_depth, excluded.max_scroll_depth),
+    active_ms = visitors.active_ms + excluded.active_ms,
+    clicks = visitors.clicks + excluded.clicks,
+    form_starts = visitors.form_starts + excluded.form_starts,
+    form_submits = visitors.form_submits + excluded.form_submits,
+    page_views = visitors.page_views + excluded.page_views,
+    first_seen_at = least(visitors.first_seen_at, excluded.first_seen_at),
+    last_seen_at = greatest(visitors.last_seen_at, excluded.last_seen_at)
+  RETURNING 1
+), exposure_input AS (
+  SELECT * FROM json_to_recordset(:exposures::json) AS t(
+    experiment_id text, visitor_id text, variant_key text, allocation_version int,
+    exposed_at timestamptz, pre_engagement jsonb)
+), exposure_rows AS (
+  INSERT INTO exposures (experiment_id, visitor_id, project_id, variant_key, allocation_version,
+                         exposed_at, pre_engagement)
+  SELECT experiment_id, visitor_id, :project, variant_key, allocation_version, exposed_at,
+         pre_engagement
+  FROM exposure_input ORDER BY experiment_id COLLATE "C", visitor_id COLLATE "C"
+  ON CONFLICT (experiment_id, visitor_id) DO NOTHING
+  RETURNING experiment_id, visitor_id, variant_key, allocation_version
+), conversion_input AS (
+  SELECT * FROM json_to_recordset(:conversions::json) AS t(
+    experiment_id text, visitor_id text, goal_key text, variant_key text,
+    converted_at timestamptz)
+), conversion_rows AS (
+  INSERT INTO conversions (experiment_id, visitor_id, goal_key, variant_key, converted_at)
+  SELECT experiment_id, visitor_id, goal_key, variant_key, converted_at
+  FROM conversion_input
+  ORDER BY experiment_id COLLATE "C", visitor_id COLLATE "C", goal_key COLLATE "C"
+  ON CONFLICT (experiment_id, visitor_id, goal_key) DO NOTHING
+  RETURNING experiment_id, visitor_id, goal_key, variant_key
+), engagement_input AS (
+  SELECT * FROM json_to_recordset(:engagement::json) AS t(
+    experiment_id text, visitor_id text, variant_key text, max_scroll_depth float8,
+    active_ms float8, clicks int, form_starts int, form_submits int, page_views int,
+    updated_at timestamptz)
+), engagement_rows AS (
+  INSERT INTO experiment_engagement (experiment_id, visitor_id, variant_key, max_scroll_depth,
+    active_ms, clicks, form_starts, form_submits, page_views, updated_at)
+  SELECT experiment_id, visitor_id, variant_key, max_scroll_depth, active_ms, clicks,
+         form_starts, form_submits, page_views, updated_at
+  FROM engagement_input ORDER BY experiment_id COLLATE "C", visitor_id COLLATE "C"
+  ON CONFLICT (experiment_id, visitor_id) DO UPDATE SET
+    max_scroll_depth = greatest(experiment_engagement.max_scroll_depth, excluded.max_scroll_depth),
+    active_ms = experiment_engagement.active_ms + excluded.active_ms,
+    clicks = experiment_engagement.clicks + excluded.clicks,
+    form_starts = experiment_engagement.form_starts + excluded.form_starts,
+    form_submits = experiment_engagement.form_submits + excluded.form_submits,
+    page_views = experiment_engagement.page_views + excluded.page_views,
+    updated_at = greatest(experiment_engagement.updated_at, excluded.updated_at)
+  RETURNING 1
+), goal_input AS (
+  SELECT * FROM json_to_recordset(:goals::json) AS t(
+    key text, status text, source text, kind text, label text, selector text, events int,
+    seen_at timestamptz)
+), goal_rows AS (
+  INSERT INTO goals (project_id, key, status, source, kind, label, selector, events,
+                     first_seen_at, last_seen_at)
+  SELECT :project, key, status, source, kind, label, selector, events, seen_at, seen_at
+  FROM goal_input ORDER BY key COLLATE "C"
+  ON CONFLICT (project_id, key) DO UPDATE SET
+    events = goals.events + excluded.events,
+    last_seen_at = greatest(goals.last_seen_at, excluded.last_seen_at),
+    -- A goal named in code is confirmed, even if a heuristic proposed it first.
+    status = CASE WHEN excluded.source = 'track' AND goals.status = 'candidate'
+                  THEN 'confirmed' ELSE goals.status END
+  RETURNING 1
+), conflict_input AS (
+  SELECT * FROM json_to_recordset(:conflicts::json) AS t(
+    experiment_id text, variant_key text, allocation_version int, conflicting_exposures int)
+), exposure_stats AS (
+  INSERT INTO variant_exposure_stats (experiment_id, variant_key, allocation_version, visitors,
+                                      conflicting_exposures)
+  SELECT experiment_id, variant_key, allocation_version, sum(visitors), sum(conflicts)
+  FROM (
+    SELECT experiment_id, variant_key, allocation_version, 1 AS visitors, 0 AS conflicts
+    FROM exposure_rows
+    UNION ALL
+    SELECT experiment_id, variant_key, allocation_version, 0, conflicting_exposures
+    FROM conflict_input
+  ) AS deltas
+  GROUP BY experiment_id, variant_key, allocation_version
+  ORDER BY experiment_id COLLATE "C", variant_key COLLATE "C", allocation_version
+  ON CONFLICT (experiment_id, variant_key, allocation_version) DO UPDATE SET
+    visitors = variant_exposure_stats.visitors + excluded.visitors,
+    conflicting_exposures =
+      variant_exposure_stats.conflicting_exposures + excluded.conflicting_exposures
+  RETURNING 1
+), goal_stats AS (
+  INSERT INTO variant_goal_stats (experiment_id, variant_key, goal_key, conversions)
+  SELECT experiment_id, variant_key, goal_key, count(*) FROM conversion_rows
+  GROUP BY experiment_id, variant_key, goal_key
+  ORDER BY experiment_id COLLATE "C", variant_key COLLATE "C", goal_key COLLATE "C"
+  ON CONFLICT (experiment_id, variant_key, goal_key) DO UPDATE SET
+    conversions = variant_goal_stats.conversions + excluded.conversions
+  RETURNING 1
+)
+SELECT
+  (SELECT coalesce(json_agg(experiment_id || chr(10) || visitor_id), '[]') FROM exposure_rows)
+    AS exposures,
+  (SELECT coalesce(json_agg(experiment_id || chr(10) || visitor_id || chr(10) || goal_key), '[]')
+   FROM conversion_rows) AS conversions,
+  (SELECT count(*) FROM visitor_rows) + (SELECT count(*) FROM engagement_rows)
+    + (SELECT count(*) FROM goal_rows) + (SELECT count(*) FROM exposure_stats)
+    + (SELECT count(*) FROM goal_stats) AS upserted`;
+
+/** Parses a json column: PGlite hands back parsed JSON, pg too (json type); both are covered. */
+const parsed = <T>(value: unknown): T =>
+  (typeof value === 'string' ? JSON.parse(value) : value) as T;
+
+/**
+ * The writes of one ingested batch, inside one transaction: two statements whatever the batch
+ * holds (store and read, then write the counts), plus the creation of code-first experiments.
  */
 export class IngestionTransaction {
   constructor(
@@ -139,347 +366,122 @@ export class IngestionTransaction {
     private readonly projectId: string,
   ) {}
 
-  /** Inserts events not stored before; returns the IDs that were new. */
-  async insertEvents(events: readonly StoredEvent[], receivedAt: Date): Promise<Set<string>> {
-    const fresh = new Set<string>();
-    const sorted = [...events].sort(byKey((e) => e.eventId));
-    for (const chunk of chunks(sorted)) {
-      const rows: { event_id: string }[] = await this.trx('events')
-        .insert(
-          chunk.map((e) => ({
-            project_id: this.projectId,
-            event_id: e.eventId,
-            type: e.type,
-            visitor_id: e.visitorId,
-            experiment_key: e.experimentKey,
-            goal_key: e.goalKey,
-            payload: JSON.stringify(e.payload),
-            is_bot: e.isBot,
-            client_at: e.clientAt,
-            occurred_at: e.occurredAt,
-            received_at: receivedAt,
-          })),
-        )
-        .onConflict(['project_id', 'event_id'])
-        .ignore()
-        .returning('event_id');
-      for (const row of rows) fresh.add(row.event_id);
+  /** Stores the events not stored before and reads what counting them needs (one statement). */
+  async storeEvents(
+    events: readonly StoredEvent[],
+    receivedAt: Date,
+    lookups: BatchLookups,
+  ): Promise<BatchState> {
+    const result: { rows: Record<string, unknown>[] } = await this.trx.raw(READ_AND_STORE_EVENTS, {
+      events: rows(events, (e) => ({
+        event_id: e.eventId,
+        type: e.type,
+        visitor_id: e.visitorId,
+        experiment_key: e.experimentKey,
+        goal_key: e.goalKey,
+        payload: e.payload,
+        is_bot: e.isBot,
+        client_at: e.clientAt?.toISOString() ?? null,
+        occurred_at: e.occurredAt.toISOString(),
+      })),
+      project: this.projectId,
+      receivedAt: receivedAt.toISOString(),
+      keys: JSON.stringify(lookups.experimentKeys),
+      visitors: JSON.stringify(lookups.visitorIds),
+      versions: JSON.stringify(lookups.claimedVersions),
+    });
+    const row = result.rows[0] ?? {};
+    const totals = new Map<string, Engagement>();
+    for (const t of parsed<(Engagement & { visitorId: string })[]>(row.totals)) {
+      const { visitorId, ...engagement } = t;
+      totals.set(visitorId, engagement);
     }
-    return fresh;
+    const arms = new Map<string, Map<number, number>>();
+    for (const a of parsed<{ experimentId: string; version: number; arms: number }[]>(row.arms)) {
+      const byVersion = arms.get(a.experimentId) ?? new Map<number, number>();
+      byVersion.set(a.version, a.arms);
+      arms.set(a.experimentId, byVersion);
+    }
+    return {
+      fresh: new Set(parsed<string[]>(row.fresh)),
+      experiments: new Map(parsed<ExperimentRef[]>(row.experiments).map((e) => [e.key, e])),
+      totals,
+      exposures: parsed<VisitorExposure[]>(row.exposures),
+      arms,
+    };
   }
 
-  /**
-   * Adds each visitor's batch to their running totals; returns the totals from before this
-   * batch (the pre-exposure engagement of any exposure in it).
-   */
-  async upsertVisitors(visitors: readonly VisitorDelta[]): Promise<Map<string, Engagement>> {
-    const before = new Map<string, Engagement>();
-    const sorted = [...visitors].sort(byKey((v) => v.visitorId));
-    const t = this.trx;
-    for (const chunk of chunks(sorted)) {
-      const rows: VisitorTotalsRow[] = await t('visitors')
-        .insert(
-          chunk.map((v) => ({
-            project_id: this.projectId,
-            visitor_id: v.visitorId,
-            max_scroll_depth: v.engagement.maxScrollDepth,
-            active_ms: v.engagement.activeMs,
-            clicks: v.engagement.clicks,
-            form_starts: v.engagement.formStarts,
-            form_submits: v.engagement.formSubmits,
-            page_views: v.engagement.pageViews,
-            first_seen_at: v.firstSeenAt,
-            last_seen_at: v.lastSeenAt,
-          })),
-        )
-        .onConflict(['project_id', 'visitor_id'])
-        .merge({
-          max_scroll_depth: t.raw('greatest(visitors.max_scroll_depth, excluded.max_scroll_depth)'),
-          active_ms: t.raw('visitors.active_ms + excluded.active_ms'),
-          clicks: t.raw('visitors.clicks + excluded.clicks'),
-          form_starts: t.raw('visitors.form_starts + excluded.form_starts'),
-          form_submits: t.raw('visitors.form_submits + excluded.form_submits'),
-          page_views: t.raw('visitors.page_views + excluded.page_views'),
-          first_seen_at: t.raw('least(visitors.first_seen_at, excluded.first_seen_at)'),
-          last_seen_at: t.raw('greatest(visitors.last_seen_at, excluded.last_seen_at)'),
-        })
-        .returning([
-          'visitor_id',
-          'max_scroll_depth',
-          'active_ms',
-          'clicks',
-          'form_starts',
-          'form_submits',
-          'page_views',
-        ]);
-      const deltas = new Map(chunk.map((v) => [v.visitorId, v.engagement]));
-      for (const row of rows) {
-        const delta = deltas.get(row.visitor_id) ?? NO_ENGAGEMENT;
-        // Totals are sums (and one maximum): before = after - delta, exact for these integers
-        // and for the millisecond sums well below 2^53.
-        before.set(row.visitor_id, {
-          maxScrollDepth: row.max_scroll_depth,
-          activeMs: row.active_ms - delta.activeMs,
-          clicks: row.clicks - delta.clicks,
-          formStarts: row.form_starts - delta.formStarts,
-          formSubmits: row.form_submits - delta.formSubmits,
-          pageViews: row.page_views - delta.pageViews,
-        });
-      }
-    }
-    return before;
-  }
-
-  /**
-   * Inserts first exposures; an (experiment, visitor) pair already exposed keeps its row. Rows
-   * of the same pair must come in time order: the first one wins. Returns the pairs inserted,
-   * as `${experimentId}\n${visitorId}`.
-   */
-  async insertExposures(exposures: readonly ExposureRow[]): Promise<Set<string>> {
-    const inserted = new Set<string>();
-    // A stable sort: rows of one pair keep their time order.
-    const sorted = [...exposures].sort(byKey((e) => `${e.experimentId}\n${e.visitorId}`));
-    for (const chunk of chunks(sorted)) {
-      const rows: { experiment_id: string; visitor_id: string }[] = await this.trx('exposures')
-        .insert(
-          chunk.map((e) => ({
-            experiment_id: e.experimentId,
-            visitor_id: e.visitorId,
-            project_id: this.projectId,
-            variant_key: e.variantKey,
-            allocation_version: e.allocationVersion,
-            exposed_at: e.exposedAt,
-            pre_engagement: JSON.stringify(e.preEngagement),
-          })),
-        )
-        .onConflict(['experiment_id', 'visitor_id'])
-        .ignore()
-        .returning(['experiment_id', 'visitor_id']);
-      for (const row of rows) inserted.add(`${row.experiment_id}\n${row.visitor_id}`);
-    }
-    return inserted;
-  }
-
-  /**
-   * Counted exposures of these visitors in the project's experiments that are running or
-   * paused (stopped experiments no longer count conversions).
-   */
-  async visitorExposures(visitorIds: readonly string[]): Promise<VisitorExposure[]> {
-    if (visitorIds.length === 0) return [];
-    const rows: {
-      experiment_id: string;
-      key: string;
-      visitor_id: string;
-      variant_key: string;
-      exposed_at: Date;
-    }[] = await this.trx('exposures as x')
-      .join('experiments as e', 'e.id', 'x.experiment_id')
-      .where('x.project_id', this.projectId)
-      .whereIn('x.visitor_id', visitorIds)
-      .whereIn('e.status', ['running', 'paused'])
-      .select('x.experiment_id', 'e.key', 'x.visitor_id', 'x.variant_key', 'x.exposed_at');
-    return rows.map((r) => ({
-      experimentId: r.experiment_id,
-      experimentKey: r.key,
-      visitorId: r.visitor_id,
-      variantKey: r.variant_key,
-      exposedAt: r.exposed_at,
-    }));
-  }
-
-  /** Inserts first conversions per (experiment, visitor, goal); returns the rows inserted. */
-  async insertConversions(conversions: readonly ConversionRow[]): Promise<ConversionRow[]> {
-    const inserted: ConversionRow[] = [];
-    const sorted = [...conversions].sort(
-      byKey((c) => `${c.experimentId}\n${c.visitorId}\n${c.goalKey}`),
-    );
-    for (const chunk of chunks(sorted)) {
-      const rows: {
-        experiment_id: string;
-        visitor_id: string;
-        goal_key: string;
-        variant_key: string;
-        converted_at: Date;
-      }[] = await this.trx('conversions')
-        .insert(
-          chunk.map((c) => ({
-            experiment_id: c.experimentId,
-            visitor_id: c.visitorId,
-            goal_key: c.goalKey,
-            variant_key: c.variantKey,
-            converted_at: c.convertedAt,
-          })),
-        )
-        .onConflict(['experiment_id', 'visitor_id', 'goal_key'])
-        .ignore()
-        .returning(['experiment_id', 'visitor_id', 'goal_key', 'variant_key', 'converted_at']);
-      for (const r of rows) {
-        inserted.push({
-          experimentId: r.experiment_id,
-          visitorId: r.visitor_id,
-          goalKey: r.goal_key,
-          variantKey: r.variant_key,
-          convertedAt: r.converted_at,
-        });
-      }
-    }
-    return inserted;
-  }
-
-  /** Registers goals seen in the batch and counts their events; a goal keeps its status. */
-  async upsertGoals(goals: readonly GoalDelta[]): Promise<void> {
-    const t = this.trx;
-    const sorted = [...goals].sort(byKey((g) => g.key));
-    for (const chunk of chunks(sorted)) {
-      await t('goals')
-        .insert(
-          chunk.map((g) => ({
-            project_id: this.projectId,
-            key: g.key,
-            status: g.status,
-            source: g.source,
-            kind: g.kind,
-            label: g.label,
-            selector: g.selector,
-            events: g.events,
-            first_seen_at: g.seenAt,
-            last_seen_at: g.seenAt,
-          })),
-        )
-        .onConflict(['project_id', 'key'])
-        .merge({
-          events: t.raw('goals.events + excluded.events'),
-          last_seen_at: t.raw('greatest(goals.last_seen_at, excluded.last_seen_at)'),
-          // A goal named in code is confirmed, even if a heuristic proposed it first.
-          status: t.raw(
-            "case when excluded.source = 'track' and goals.status = 'candidate' then 'confirmed' else goals.status end",
-          ),
-        });
-    }
-  }
-
-  async addExposureStats(deltas: readonly ExposureStatDelta[]): Promise<void> {
-    const t = this.trx;
-    const sorted = [...deltas].sort(
-      byKey((d) => `${d.experimentId}\n${d.variantKey}\n${d.allocationVersion}`),
-    );
-    for (const chunk of chunks(sorted)) {
-      await t('variant_exposure_stats')
-        .insert(
-          chunk.map((d) => ({
-            experiment_id: d.experimentId,
-            variant_key: d.variantKey,
-            allocation_version: d.allocationVersion,
-            visitors: d.visitors,
-            conflicting_exposures: d.conflictingExposures,
-          })),
-        )
-        .onConflict(['experiment_id', 'variant_key', 'allocation_version'])
-        .merge({
-          visitors: t.raw('variant_exposure_stats.visitors + excluded.visitors'),
-          conflicting_exposures: t.raw(
-            'variant_exposure_stats.conflicting_exposures + excluded.conflicting_exposures',
-          ),
-        });
-    }
-  }
-
-  async addGoalStats(deltas: readonly GoalStatDelta[]): Promise<void> {
-    const t = this.trx;
-    const sorted = [...deltas].sort(
-      byKey((d) => `${d.experimentId}\n${d.variantKey}\n${d.goalKey}`),
-    );
-    for (const chunk of chunks(sorted)) {
-      await t('variant_goal_stats')
-        .insert(
-          chunk.map((d) => ({
-            experiment_id: d.experimentId,
-            variant_key: d.variantKey,
-            goal_key: d.goalKey,
-            conversions: d.conversions,
-          })),
-        )
-        .onConflict(['experiment_id', 'variant_key', 'goal_key'])
-        .merge({ conversions: t.raw('variant_goal_stats.conversions + excluded.conversions') });
-    }
-  }
-
-  async addEngagement(deltas: readonly EngagementDelta[]): Promise<void> {
-    const t = this.trx;
-    const sorted = [...deltas].sort(byKey((d) => `${d.experimentId}\n${d.visitorId}`));
-    for (const chunk of chunks(sorted)) {
-      await t('experiment_engagement')
-        .insert(
-          chunk.map((d) => ({
-            experiment_id: d.experimentId,
-            visitor_id: d.visitorId,
-            variant_key: d.variantKey,
-            max_scroll_depth: d.engagement.maxScrollDepth,
-            active_ms: d.engagement.activeMs,
-            clicks: d.engagement.clicks,
-            form_starts: d.engagement.formStarts,
-            form_submits: d.engagement.formSubmits,
-            page_views: d.engagement.pageViews,
-            updated_at: d.at,
-          })),
-        )
-        .onConflict(['experiment_id', 'visitor_id'])
-        .merge({
-          max_scroll_depth: t.raw(
-            'greatest(experiment_engagement.max_scroll_depth, excluded.max_scroll_depth)',
-          ),
-          active_ms: t.raw('experiment_engagement.active_ms + excluded.active_ms'),
-          clicks: t.raw('experiment_engagement.clicks + excluded.clicks'),
-          form_starts: t.raw('experiment_engagement.form_starts + excluded.form_starts'),
-          form_submits: t.raw('experiment_engagement.form_submits + excluded.form_submits'),
-          page_views: t.raw('experiment_engagement.page_views + excluded.page_views'),
-          updated_at: t.raw('greatest(experiment_engagement.updated_at, excluded.updated_at)'),
-        });
-    }
-  }
-
-  /** Number of arms in each allocation version of these experiments. */
-  async armsPerVersion(
-    experimentIds: readonly string[],
-  ): Promise<Map<string, Map<number, number>>> {
-    const rows: { experiment_id: string; version: number; arms: number }[] = await this.trx(
-      'allocation_epochs',
-    )
-      .whereIn('experiment_id', experimentIds)
-      .select('experiment_id', 'version', this.trx.raw('jsonb_array_length(weights)::int as arms'));
-    const out = new Map<string, Map<number, number>>();
-    for (const r of rows) {
-      const byVersion = out.get(r.experiment_id) ?? new Map<number, number>();
-      byVersion.set(r.version, r.arms);
-      out.set(r.experiment_id, byVersion);
-    }
-    return out;
-  }
-
-  /** Variants of the counted exposures of these (experiment, visitor) pairs. */
-  async exposedVariants(
-    pairs: readonly { experimentId: string; visitorId: string }[],
-  ): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    for (const chunk of chunks(pairs)) {
-      const rows: { experiment_id: string; visitor_id: string; variant_key: string }[] =
-        await this.trx('exposures')
-          .whereIn(
-            ['experiment_id', 'visitor_id'],
-            chunk.map((p) => [p.experimentId, p.visitorId]),
-          )
-          .select('experiment_id', 'visitor_id', 'variant_key');
-      for (const r of rows) out.set(`${r.experiment_id}\n${r.visitor_id}`, r.variant_key);
-    }
-    return out;
+  /** Writes every count of the batch (one statement); returns the rows inserted. */
+  async writeCounts(writes: BatchWrites): Promise<BatchWritten> {
+    const result: { rows: Record<string, unknown>[] } = await this.trx.raw(WRITE_COUNTS, {
+      project: this.projectId,
+      visitors: rows(writes.visitors, (v) => ({
+        visitor_id: v.visitorId,
+        ...engagementColumns(v.engagement),
+        first_seen_at: v.firstSeenAt.toISOString(),
+        last_seen_at: v.lastSeenAt.toISOString(),
+      })),
+      exposures: rows(writes.exposures, (e) => ({
+        experiment_id: e.experimentId,
+        visitor_id: e.visitorId,
+        variant_key: e.variantKey,
+        allocation_version: e.allocationVersion,
+        exposed_at: e.exposedAt.toISOString(),
+        pre_engagement: e.preEngagement,
+      })),
+      conversions: rows(writes.conversions, (c) => ({
+        experiment_id: c.experimentId,
+        visitor_id: c.visitorId,
+        goal_key: c.goalKey,
+        variant_key: c.variantKey,
+        converted_at: c.convertedAt.toISOString(),
+      })),
+      engagement: rows(writes.engagement, (d) => ({
+        experiment_id: d.experimentId,
+        visitor_id: d.visitorId,
+        variant_key: d.variantKey,
+        ...engagementColumns(d.engagement),
+        updated_at: d.at.toISOString(),
+      })),
+      goals: rows(writes.goals, (g) => ({
+        key: g.key,
+        status: g.status,
+        source: g.source,
+        kind: g.kind,
+        label: g.label,
+        selector: g.selector,
+        events: g.events,
+        seen_at: g.seenAt.toISOString(),
+      })),
+      conflicts: rows(writes.conflicts, (c) => ({
+        experiment_id: c.experimentId,
+        variant_key: c.variantKey,
+        allocation_version: c.allocationVersion,
+        conflicting_exposures: c.conflictingExposures,
+      })),
+    });
+    const row = result.rows[0] ?? {};
+    return {
+      exposures: new Set(parsed<string[]>(row.exposures)),
+      conversions: new Set(parsed<string[]>(row.conversions)),
+    };
   }
 }
 
-/** Runs one batch's writes in a transaction. */
+/** Runs one batch's writes in a transaction, again from the start after an exposure race. */
 export class IngestionStore {
   constructor(private readonly db: Knex) {}
 
-  transaction<T>(projectId: string, work: (tx: IngestionTransaction) => Promise<T>): Promise<T> {
-    return this.db.transaction((trx) => work(new IngestionTransaction(trx, projectId)));
+  async transaction<T>(
+    projectId: string,
+    work: (tx: IngestionTransaction) => Promise<T>,
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction((trx) => work(new IngestionTransaction(trx, projectId)));
+      } catch (error) {
+        if (!(error instanceof ExposureRaceError) || attempt > RACE_RETRIES) throw error;
+      }
+    }
   }
 }
