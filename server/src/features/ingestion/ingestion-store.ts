@@ -157,12 +157,6 @@ export class ExposureRaceError extends Error {
 /** How often a batch is counted again after losing an exposure race. */
 const RACE_RETRIES = 5;
 
-/** Byte-wise (`collate "C"`) key order: concurrent batches lock shared rows in one order. */
-const byKey =
-  <T>(key: (row: T) => string) =>
-  (a: T, b: T): number =>
-    Buffer.compare(Buffer.from(key(a)), Buffer.from(key(b)));
-
 /** JSON parameter of `json_to_recordset` (one bound value per table, whatever the batch size). */
 const rows = <T>(values: readonly T[], map: (value: T) => Record<string, unknown>): string =>
   JSON.stringify(values.map(map));
