@@ -13,8 +13,8 @@ export interface DecisionServiceOptions {
   /** Least time between two projections of the visitors still needed, in milliseconds. */
   readonly projectionIntervalMs?: number;
   /**
-   * How long a recompute waits after the first batch that asks for it, in milliseconds, so
-   * that the batches arriving meanwhile are decided together (0: at once).
+   * How long a recompute waits after a batch asks for it, in milliseconds, so that the batches
+   * arriving meanwhile are decided together (0: at once). Default 200.
    */
   readonly debounceMs?: number;
 }
@@ -77,8 +77,12 @@ export class DecisionService {
       return running;
     }
     const run = (async () => {
-      if (this.debounceMs > 0) await new Promise((resolve) => setTimeout(resolve, this.debounceMs));
       do {
+        // Every recompute waits first, so under steady traffic an experiment is decided at
+        // most once per debounce interval, however many batches arrive.
+        if (this.debounceMs > 0) {
+          await new Promise((resolve) => setTimeout(resolve, this.debounceMs));
+        }
         this.pending.delete(experimentId);
         try {
           await this.refresh(experimentId);

@@ -191,9 +191,8 @@ WITH input AS (
   RETURNING event_id
 ), named AS (
   SELECT id, key, status, variants, allocation_version FROM experiments
-  WHERE project_id = :project AND key IN (SELECT json_array_elements_text(:keys::json))
-), visitor_ids AS (
-  SELECT json_array_elements_text(:visitors::json) AS visitor_id
+  WHERE project_id = :project
+    AND key = ANY (ARRAY(SELECT json_array_elements_text(:keys::json)))
 )
 SELECT
   (SELECT coalesce(json_agg(event_id), '[]') FROM stored) AS fresh,
@@ -205,20 +204,23 @@ SELECT
      'visitorId', visitor_id, 'maxScrollDepth', max_scroll_depth, 'activeMs', active_ms,
      'clicks', clicks, 'formStarts', form_starts, 'formSubmits', form_submits,
      'pageViews', page_views)), '[]')
-   FROM visitors WHERE project_id = :project AND visitor_id IN (SELECT visitor_id FROM visitor_ids)
+   FROM visitors
+   WHERE project_id = :project
+     AND visitor_id = ANY (ARRAY(SELECT json_array_elements_text(:visitors::json)))
   ) AS totals,
   (SELECT coalesce(json_agg(json_build_object(
      'experimentId', x.experiment_id, 'experimentKey', e.key, 'experimentStatus', e.status,
      'visitorId', x.visitor_id, 'variantKey', x.variant_key,
      'exposedAt', (extract(epoch FROM x.exposed_at) * 1000)::float8)), '[]')
    FROM exposures x JOIN experiments e ON e.id = x.experiment_id
-   WHERE x.project_id = :project AND x.visitor_id IN (SELECT visitor_id FROM visitor_ids)
+   WHERE x.project_id = :project
+     AND x.visitor_id = ANY (ARRAY(SELECT json_array_elements_text(:visitors::json)))
   ) AS exposures,
   (SELECT coalesce(json_agg(json_build_object(
      'experimentId', a.experiment_id, 'version', a.version,
      'arms', jsonb_array_length(a.weights))), '[]')
    FROM allocation_epochs a JOIN named n ON n.id = a.experiment_id
-   WHERE a.version IN (SELECT json_array_elements_text(:versions::json)::int)
+   WHERE a.version = ANY (ARRAY(SELECT json_array_elements_text(:versions::json)::int))
   ) AS arms`;
 
 /**
