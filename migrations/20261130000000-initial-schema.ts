@@ -113,7 +113,7 @@ export async function up(knex: Knex): Promise<void> {
     t.text('kind');
     t.text('label');
     t.text('selector');
-    t.integer('events').notNullable().defaultTo(0);
+    t.bigInteger('events').notNullable().defaultTo(0);
     t.timestamp('first_seen_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.timestamp('last_seen_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.primary(['project_id', 'key']);
@@ -125,10 +125,10 @@ export async function up(knex: Knex): Promise<void> {
     // Running engagement totals over the visitor's whole history in the project.
     t.double('max_scroll_depth').notNullable().defaultTo(0);
     t.double('active_ms').notNullable().defaultTo(0);
-    t.integer('clicks').notNullable().defaultTo(0);
-    t.integer('form_starts').notNullable().defaultTo(0);
-    t.integer('form_submits').notNullable().defaultTo(0);
-    t.integer('page_views').notNullable().defaultTo(0);
+    t.bigInteger('clicks').notNullable().defaultTo(0);
+    t.bigInteger('form_starts').notNullable().defaultTo(0);
+    t.bigInteger('form_submits').notNullable().defaultTo(0);
+    t.bigInteger('page_views').notNullable().defaultTo(0);
     t.timestamp('first_seen_at', { useTz: true }).notNullable();
     t.timestamp('last_seen_at', { useTz: true }).notNullable();
     t.primary(['project_id', 'visitor_id']);
@@ -180,10 +180,10 @@ export async function up(knex: Knex): Promise<void> {
     t.text('variant_key').notNullable();
     t.double('max_scroll_depth').notNullable().defaultTo(0);
     t.double('active_ms').notNullable().defaultTo(0);
-    t.integer('clicks').notNullable().defaultTo(0);
-    t.integer('form_starts').notNullable().defaultTo(0);
-    t.integer('form_submits').notNullable().defaultTo(0);
-    t.integer('page_views').notNullable().defaultTo(0);
+    t.bigInteger('clicks').notNullable().defaultTo(0);
+    t.bigInteger('form_starts').notNullable().defaultTo(0);
+    t.bigInteger('form_submits').notNullable().defaultTo(0);
+    t.bigInteger('page_views').notNullable().defaultTo(0);
     t.timestamp('updated_at', { useTz: true }).notNullable();
     t.primary(['experiment_id', 'visitor_id']);
   });

@@ -6,6 +6,7 @@ import { ingestionRouter } from './features/ingestion/ingestion-router.js';
 import { requireApiKey, requireProjectToken } from './http/auth.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { managementRouter } from './http/management-router.js';
+import { rejectUnstorableText } from './http/storable-text.js';
 import { limitPerIp, limitPerProject, requireAllowedOrigin, sdkCors } from './http/v1-guards.js';
 
 export interface AppOptions {
@@ -42,10 +43,15 @@ export function createApp(services: Services, options: AppOptions): Express {
   v1.use(requireAllowedOrigin);
   v1.use(limitPerProject(options.rateLimitPerToken));
   v1.use(ingestionRouter(services.ingestion));
-  v1.use(assignmentRouter(services.assignment));
+  v1.use(rejectUnstorableText, assignmentRouter(services.assignment));
   app.use('/v1', v1);
 
-  app.use('/api', express.json({ limit: MAX_BODY_BYTES }), requireApiKey(services.projects));
+  app.use(
+    '/api',
+    express.json({ limit: MAX_BODY_BYTES }),
+    rejectUnstorableText,
+    requireApiKey(services.projects),
+  );
   app.use('/api', managementRouter(services));
 
   app.use(notFoundHandler);

@@ -109,6 +109,34 @@ describe('cross-project access', () => {
     expect(unknown.status).toBe(403);
   });
 
+  it('answers 400 naming the place of text the database cannot store', async () => {
+    const as = { authorization: `Bearer ${a.apiKey}` };
+    const body = await server.request('POST', `/api/projects/${a.projectId}/experiments`, {
+      body: { key: 'nul-name', name: 'a\u0000b', variants: [{ key: 'x' }, { key: 'y' }] },
+      headers: as,
+    });
+    expect(body.status).toBe(400);
+    expect(body.body.error.details.field).toBe('body.name');
+    const path = await server.request('GET', `/api/projects/${a.projectId}/experiments/a%00b`, {
+      headers: as,
+    });
+    expect(path.status).toBe(400);
+    expect(path.body.error.details.field).toBe('path');
+    const query = await server.request(
+      'GET',
+      `/api/projects/${a.projectId}/experiments/x/results?goal=a%00b`,
+      { headers: as },
+    );
+    expect(query.status).toBe(400);
+    expect(query.body.error.details.field).toBe('query.goal');
+    const assign = await server.request('POST', '/v1/assign', {
+      body: { visitorId: 'a\ud800' },
+      headers: { authorization: `Bearer ${a.token}` },
+    });
+    expect(assign.status).toBe(400);
+    expect(assign.body.error.details.field).toBe('body.visitorId');
+  });
+
   it('lists only the project of the API key', async () => {
     const res = await server.request('GET', '/api/projects', {
       headers: { authorization: `Bearer ${a.apiKey}` },

@@ -137,7 +137,7 @@ describe('decisions after ingestion', () => {
     ]);
     // Created this minute: the allocation stays until a minute has passed.
     expect(experiment?.allocation.version).toBe(1);
-    server.clock.advance(60_000);
+    server.clock.advance(61_000);
     experiment = await send('bandit', [{ variant: 'control', visitors: 1, conversions: 0 }]);
     const weights = experiment!.decision!.variants.map((v) => v.allocation);
     expect(experiment?.allocation).toMatchObject({ version: 2, weights });

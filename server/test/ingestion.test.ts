@@ -205,6 +205,33 @@ describe('POST /v1/events', () => {
     expect((await stats('mixed', 'x')).visitors).toEqual({ b: 1, control: 1 });
   });
 
+  it('rejects text and numbers the database cannot store, event by event', async () => {
+    const res = await post([
+      exposure('ok-1', 'storable', 'b'),
+      { ...exposure('nul', 'storable', 'b'), id: 'with\u0000nul' },
+      { type: 'page_view', id: id(), visitorId: 'ok-1', path: '/a\u0000b' },
+      conversion('ok-1', '\udc00 lone surrogate'),
+      { ...exposure('future', 'storable', 'b'), timestamp: 253_402_300_800_000 },
+      { ...exposure('overflow', 'storable', 'b'), allocationVersion: 2 ** 31 },
+      conversion('ok-1', 'signup'),
+    ]);
+    expect(res.status).toBe(200);
+    expect(res.body.accepted).toBe(2);
+    expect(
+      res.body.rejected.map((r: { index: number; field: string }) => [r.index, r.field]),
+    ).toEqual([
+      [1, 'id'],
+      [2, 'path'],
+      [3, 'goal'],
+      [4, 'timestamp'],
+      [5, 'allocationVersion'],
+    ]);
+    expect(await stats('storable', 'signup')).toMatchObject({
+      visitors: { b: 1 },
+      conversions: { b: 1 },
+    });
+  });
+
   it('rejects an invalid envelope with 400 naming the field', async () => {
     const none = await post([]);
     expect(none.status).toBe(400);

@@ -185,28 +185,7 @@ describe('recount audit and repair', () => {
   });
 });
 
-/**
- * Cases where ingestion decides from information the log does not keep. Each asserts today's
- * difference exactly: once ingestion records what the replay needs (see recount-service.ts),
- * these fail and should assert no differences instead.
- */
-describe('known limits of a replay from the log', () => {
-  // Ingestion counted 'b' first and 'control' as a conflict; the replay the other way round.
-  const swapped = [
-    {
-      table: 'variant_exposure_stats',
-      key: { variantKey: 'b', allocationVersion: 1 },
-      stored: { visitors: 1, conflictingExposures: 0 },
-      recounted: { visitors: 0, conflictingExposures: 1 },
-    },
-    {
-      table: 'variant_exposure_stats',
-      key: { variantKey: 'control', allocationVersion: 1 },
-      stored: { visitors: 0, conflictingExposures: 1 },
-      recounted: { visitors: 1, conflictingExposures: 0 },
-    },
-  ];
-
+describe('orders the replay resolves as ingestion does', () => {
   it('agrees on two exposures of a visitor in one batch at the same occurred_at', async () => {
     const { projectId, post, exposure } = await project();
     server.clock.advance(1000);
@@ -221,14 +200,35 @@ describe('known limits of a replay from the log', () => {
     expect(row.variant_key).toBe('control');
   });
 
-  it('differs on two batches received in the same millisecond', async () => {
+  it('agrees on two batches of one visitor in the same millisecond', async () => {
     const { projectId, post, exposure } = await project();
     server.clock.advance(1000);
     const t = server.clock.now();
-    // The clock does not move: one received_at. Ingestion counts the first batch's exposure;
-    // the replay sees one batch and takes the earlier occurred_at, from the second one.
+    // The clock does not move, yet the second batch is stamped after the first: batches of
+    // one visitor are counted one after the other, each stamped when its turn comes.
     await post([exposure('s', 'b', { timestamp: t - 10 })]);
     await post([exposure('s', 'control', { timestamp: t - 1000 })]);
-    expect((await server.services.recount.audit(projectId)).differences).toMatchObject(swapped);
+    expect((await server.services.recount.audit(projectId)).differences).toEqual([]);
+  });
+
+  it('agrees after concurrent batches over shared visitors', async () => {
+    const { projectId, post, exposure } = await project();
+    server.clock.advance(1000);
+    let id = 0;
+    await Promise.all(
+      Array.from({ length: 24 }, (_, b) =>
+        post(
+          Array.from({ length: 12 }, (_, i) => {
+            const visitor = `shared-${(b * 7 + i) % 15}`;
+            return i % 3 === 2
+              ? { type: 'conversion', id: `cc-${++id}`, visitorId: visitor, goal: 'signup' }
+              : exposure(visitor, (b + i) % 2 ? 'b' : 'control', { id: `cx-${++id}` });
+          }),
+        ),
+      ),
+    );
+    const report = await server.services.recount.audit(projectId);
+    expect(report.differences).toEqual([]);
+    expect(report.experiments[0]?.exposures.reduce((n, r) => n + r.visitors, 0)).toBe(15);
   });
 });

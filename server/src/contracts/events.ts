@@ -7,26 +7,41 @@ import { z } from 'zod';
 /** Most events in one batch. */
 export const MAX_EVENTS_PER_BATCH = 500;
 
+/**
+ * Whether PostgreSQL can store the string as text and inside jsonb: no NUL character and no
+ * unpaired UTF-16 surrogate (neither has a UTF-8 encoding that PostgreSQL accepts).
+ */
+export const isStorableText = (value: string): boolean =>
+  !value.includes('\u0000') && value.isWellFormed();
+
+const STORABLE = 'must not contain NUL or unpaired surrogate characters';
+
+/** A string that can be stored, of `min` to `max` UTF-16 code units. */
+const text = (min: number, max: number) =>
+  z.string().min(min).max(max).refine(isStorableText, STORABLE);
+
 const experimentKey = z
   .string()
   .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 letters, digits, "-", "_" or "."');
 const variantKey = z
   .string()
   .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 letters, digits, "-", "_" or "."');
-const goalKey = z
+/** A goal's key: 1 to 128 characters, no control characters. */
+export const goalKey = z
   .string()
   .min(1)
   .max(128)
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it rejects
-  .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
-/** Milliseconds since the Unix epoch on the client's clock. */
-const clientTime = z.number().finite().min(0).max(8.64e15);
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters')
+  .refine(isStorableText, STORABLE);
+/** Milliseconds since the Unix epoch on the client's clock, up to the end of year 9999. */
+const clientTime = z.number().finite().min(0).max(253_402_300_799_999);
 
 const base = {
   /** Client-generated, unique per project: a re-sent event is stored once. */
-  id: z.string().min(1).max(128),
+  id: text(1, 128),
   /** Opaque visitor ID, 1 to 200 characters. */
-  visitorId: z.string().min(1).max(200),
+  visitorId: text(1, 200),
   timestamp: clientTime.optional(),
 };
 
@@ -35,7 +50,7 @@ const exposure = z.object({
   type: z.literal('exposure'),
   experiment: experimentKey,
   variant: variantKey,
-  allocationVersion: z.number().int().min(1).optional(),
+  allocationVersion: z.number().int().min(1).max(2_147_483_647).optional(),
   /** The variants the code declares, in order; lets an unknown experiment be created. */
   variants: z.array(variantKey).min(2).max(50).optional(),
 });
@@ -53,8 +68,8 @@ const goalCandidate = z.object({
   type: z.literal('goal_candidate'),
   goal: goalKey,
   kind: z.enum(['click', 'form_submit', 'page_view']),
-  label: z.string().max(200).optional(),
-  selector: z.string().max(500).optional(),
+  label: text(0, 200).optional(),
+  selector: text(0, 500).optional(),
 });
 
 const engagement = z.object({
@@ -72,8 +87,8 @@ const engagement = z.object({
 const pageView = z.object({
   ...base,
   type: z.literal('page_view'),
-  path: z.string().max(2048).optional(),
-  referrer: z.string().max(2048).optional(),
+  path: text(0, 2048).optional(),
+  referrer: text(0, 2048).optional(),
 });
 
 /** One event; `type` selects the shape. */

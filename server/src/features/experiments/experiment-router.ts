@@ -1,6 +1,7 @@
 import { EXPERIMENT_KEY_PATTERN } from '@vibariant/sdk/core';
 import { Router } from 'express';
 import { z } from 'zod';
+import { goalKey } from '../../contracts/events.js';
 import { authorizeProject } from '../../http/auth.js';
 import { parseInput } from '../../http/validate.js';
 import {
@@ -14,12 +15,6 @@ const KEY_RULE = 'must be 1 to 64 letters, digits, "-", "_" or "."';
 const key = z.string().regex(EXPERIMENT_KEY_PATTERN, KEY_RULE);
 const name = z.string().trim().min(1).max(200);
 const hypothesis = z.string().trim().max(5000).nullable();
-const goalKey = z
-  .string()
-  .min(1)
-  .max(128)
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it rejects
-  .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
 const variant = z.object({ key, name: name.optional() }).strict();
 // Shapes only: the ranges are the stats engine's, checked by the service.
 const prior = z.object({ alpha: z.number(), beta: z.number() }).strict();

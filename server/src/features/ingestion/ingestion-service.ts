@@ -64,6 +64,19 @@ interface Tally {
 const pairKey = (r: { experimentId: string; visitorId: string }) =>
   `${r.experimentId}\n${r.visitorId}`;
 
+/**
+ * Milliseconds that never repeat or go back within this process: two batches counted one after
+ * the other get distinct, ordered `received_at` stamps even within one millisecond.
+ */
+class MonotonicClock {
+  private last = Number.NEGATIVE_INFINITY;
+
+  next(now: number): number {
+    this.last = Math.max(now, this.last + 1);
+    return this.last;
+  }
+}
+
 /** Largest correction applied for client clock skew, in milliseconds (one day). */
 const MAX_SKEW_MS = 86_400_000;
 
@@ -73,6 +86,8 @@ const MAX_SKEW_MS = 86_400_000;
  * statistics. After commit it asks for the touched experiments' decisions to be recomputed.
  */
 export class IngestionService {
+  private readonly receivedClock = new MonotonicClock();
+
   constructor(
     private readonly store: IngestionStore,
     private readonly experiments: ExperimentStore,
@@ -130,15 +145,20 @@ export class IngestionService {
     const { fresh, notCounted, touched, created } = await this.store.transaction(
       project.id,
       async (tx) => {
+        // Batches sharing a visitor are counted one after the other, and each is stamped when
+        // its turn comes: the order of `received_at` is the order of counting, which the
+        // audit's replay relies on.
+        await tx.lockVisitors(lookups.visitorIds);
+        const countedAt = new Date(this.receivedClock.next(this.now()));
         const state = await tx.storeEvents(
           unique.map((u) => u.event),
-          new Date(receivedAt),
+          countedAt,
           lookups,
         );
         const counted = unique.filter((u) => state.fresh.has(u.event.eventId));
         return {
           fresh: state.fresh,
-          ...(await this.count(tx, project, counted, state, new Date(receivedAt))),
+          ...(await this.count(tx, project, counted, state, countedAt)),
         };
       },
     );

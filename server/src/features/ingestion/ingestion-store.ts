@@ -154,6 +154,9 @@ export class ExposureRaceError extends Error {
   }
 }
 
+/** First key of the visitors' advisory locks (the second is a hash of project and visitor). */
+const VISITOR_LOCK_SPACE = 7_261_130;
+
 /** How often a batch is counted again after losing an exposure race. */
 const RACE_RETRIES = 5;
 
@@ -361,6 +364,21 @@ export class IngestionTransaction {
     readonly trx: Knex.Transaction,
     private readonly projectId: string,
   ) {}
+
+  /**
+   * Waits until no other transaction counts a batch of these visitors, then holds them until
+   * this one ends (transaction-scoped advisory locks, taken in one order: no deadlock).
+   */
+  async lockVisitors(visitorIds: readonly string[]): Promise<void> {
+    if (visitorIds.length === 0) return;
+    await this.trx.raw(
+      `SELECT pg_advisory_xact_lock(${VISITOR_LOCK_SPACE}, h)
+       FROM (SELECT DISTINCT hashtext(:project || chr(10) || v) AS h
+             FROM json_array_elements_text(:visitors::json) AS v) AS hashes
+       ORDER BY h`,
+      { project: this.projectId, visitors: JSON.stringify(visitorIds) },
+    );
+  }
 
   /** Stores the events not stored before and reads what counting them needs (one statement). */
   async storeEvents(
