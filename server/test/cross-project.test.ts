@@ -137,6 +137,42 @@ describe('cross-project access', () => {
     expect(assign.body.error.details.field).toBe('body.visitorId');
   });
 
+  it('keeps a project from revoking its last API key, and accepts only real origins', async () => {
+    const c = await server.createProject('Locked out?');
+    const as = { authorization: `Bearer ${c.apiKey}` };
+    const base = `/api/projects/${c.projectId}`;
+    const keys = (await server.request('GET', `${base}/api-keys`, { headers: as })).body.apiKeys;
+    const last = await server.request('DELETE', `${base}/api-keys/${keys[0].id}`, { headers: as });
+    expect(last.status).toBe(409);
+    const second = await server.request('POST', `${base}/api-keys`, { body: {}, headers: as });
+    expect(second.status).toBe(201);
+    const revoked = await server.request('DELETE', `${base}/api-keys/${keys[0].id}`, {
+      headers: as,
+    });
+    expect(revoked.status).toBe(200);
+    const next = { authorization: `Bearer ${second.body.key}` };
+    for (const bad of [
+      'https://Shop.example',
+      'https://shop.example:443',
+      'https://u:p@x.example',
+    ]) {
+      const res = await server.request('PATCH', base, {
+        body: { allowedOrigins: [bad] },
+        headers: next,
+      });
+      expect(res.status, bad).toBe(400);
+      expect(res.body.error.details.field).toBe('allowedOrigins.0');
+    }
+    const good = await server.request('PATCH', base, {
+      body: { allowedOrigins: ['https://shop.example', 'http://localhost:5173'] },
+      headers: next,
+    });
+    expect(good.body.project.allowedOrigins).toEqual([
+      'https://shop.example',
+      'http://localhost:5173',
+    ]);
+  });
+
   it('lists only the project of the API key', async () => {
     const res = await server.request('GET', '/api/projects', {
       headers: { authorization: `Bearer ${a.apiKey}` },

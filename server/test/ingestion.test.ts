@@ -232,6 +232,21 @@ describe('POST /v1/events', () => {
     });
   });
 
+  it('answers 415 for a body that is neither JSON nor text/plain', async () => {
+    const form = await server.request('POST', '/v1/events', {
+      rawBody: 'events=1',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+    });
+    expect(form.status).toBe(415);
+    expect(form.body.error).toMatchObject({
+      code: 'unsupported_media_type',
+      details: { field: 'content-type' },
+    });
+  });
+
   it('rejects an invalid envelope with 400 naming the field', async () => {
     const none = await post([]);
     expect(none.status).toBe(400);

@@ -40,10 +40,15 @@ function rateLimited(scope: 'ip' | 'token') {
   return (_req: unknown, res: Response, next: NextFunction) => {
     const retryAfter = Number(res.getHeader('Retry-After') ?? 60);
     next(
-      new AppError(429, 'rate_limited', `Too many requests for this ${scope}; retry later`, {
-        field: scope,
-        retryAfterSeconds: retryAfter,
-      }),
+      new AppError(
+        429,
+        'rate_limited',
+        `Too many requests from this ${scope === 'ip' ? 'IP address' : 'project'}; retry later`,
+        {
+          field: scope,
+          retryAfterSeconds: retryAfter,
+        },
+      ),
     );
   };
 }

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { AppError } from '../../errors/app-error.js';
 import { projectOf } from '../../http/auth.js';
 import type { IngestionService } from './ingestion-service.js';
 
@@ -6,6 +7,14 @@ import type { IngestionService } from './ingestion-service.js';
 export function ingestionRouter(ingestion: IngestionService): Router {
   const router = Router();
   router.post('/events', async (req, res) => {
+    if (!req.is(['application/json', 'text/plain'])) {
+      throw new AppError(
+        415,
+        'unsupported_media_type',
+        'Send the batch as application/json or text/plain',
+        { field: 'content-type' },
+      );
+    }
     const outcome = await ingestion.ingest(projectOf(res), req.body, {
       userAgent: req.get('user-agent'),
     });

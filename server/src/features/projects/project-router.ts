@@ -6,7 +6,19 @@ import type { ProjectService } from './project-service.js';
 
 const origin = z
   .string()
-  .regex(/^https?:\/\/[^/\s]+$/, 'must be an origin such as https://app.example.com');
+  .max(300)
+  .refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return /^https?:$/.test(url.protocol) && url.origin === value;
+      } catch {
+        return false;
+      }
+    },
+    // What browsers send: lower-case host, no default port, no path, no credentials.
+    'must be an origin as browsers send it, such as https://app.example.com',
+  );
 
 const projectPatch = z
   .object({

@@ -1,4 +1,4 @@
-import { NotFoundError } from '../../errors/app-error.js';
+import { ConflictError, NotFoundError } from '../../errors/app-error.js';
 import { hashApiKey, newApiKey, newId, newProjectToken } from './credentials.js';
 import type { ApiKeyRecord, Project, ProjectStore, ProjectToken } from './project-store.js';
 
@@ -90,8 +90,17 @@ export class ProjectService {
     return this.store.listApiKeys(projectId);
   }
 
-  /** @throws NotFoundError when the project has no such key. */
+  /**
+   * @throws NotFoundError when the project has no such key; ConflictError when it is the
+   *   project's last live key (the project would be locked out of the API).
+   */
   async revokeApiKey(projectId: string, id: string): Promise<ApiKeyRecord> {
+    const live = (await this.store.listApiKeys(projectId)).filter((k) => k.revokedAt === null);
+    if (live.length === 1 && live[0]?.id === id) {
+      throw new ConflictError('This is the project’s last API key: create another one first', {
+        field: 'keyId',
+      });
+    }
     const apiKey = await this.store.revokeApiKey(projectId, id);
     if (!apiKey) throw new NotFoundError('API key', id);
     return apiKey;
