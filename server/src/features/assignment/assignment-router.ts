@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
 import { projectOf } from '../../http/auth.js';
-import { parseInput } from '../../http/validate.js';
+import { parseInput } from '../../validation.js';
 import type { AssignmentService } from './assignment-service.js';
 
 const assignSchema = z.object({

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { authorizeProject } from '../../http/auth.js';
-import { parseInput } from '../../http/validate.js';
+import { parseInput } from '../../validation.js';
 import { MAX_HISTORY, type ResultsService } from './results-service.js';
 
 const resultsQuery = z.object({ goal: z.string().min(1).max(128).optional() });

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { goalKey } from '../../contracts/events.js';
 import { authorizeProject } from '../../http/auth.js';
-import { parseInput } from '../../http/validate.js';
+import { parseInput } from '../../validation.js';
 import {
   type ExperimentAction,
   type ExperimentService,

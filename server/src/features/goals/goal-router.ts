@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { authorizeProject } from '../../http/auth.js';
-import { parseInput } from '../../http/validate.js';
+import { parseInput } from '../../validation.js';
 import type { GoalService } from './goal-service.js';
 
 const listQuery = z.object({ status: z.enum(['candidate', 'confirmed', 'rejected']).optional() });

@@ -8,7 +8,7 @@ import {
   type RejectedEvent,
 } from '../../contracts/events.js';
 import type { DomainEvents } from '../../domain-events.js';
-import { issuePath, parseInput } from '../../http/validate.js';
+import { issuePath, parseInput } from '../../validation.js';
 import type { Experiment, ExperimentStore } from '../experiments/experiment-store.js';
 import { newId } from '../projects/credentials.js';
 import type { Project } from '../projects/project-store.js';

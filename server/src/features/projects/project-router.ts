@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { authorizeProject, principalOf } from '../../http/auth.js';
-import { parseInput } from '../../http/validate.js';
+import { parseInput } from '../../validation.js';
 import type { ProjectService } from './project-service.js';
 
 const origin = z

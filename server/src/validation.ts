@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ValidationError } from '../errors/app-error.js';
+import { ValidationError } from './errors/app-error.js';
 
 /** Dotted path of a zod issue, `body` for the root: `events.3.visitorId`. */
 export const issuePath = (path: readonly PropertyKey[], root = 'body'): string =>
