@@ -25,6 +25,9 @@ async function main(): Promise<void> {
     );
   }
   const server = createServer(createApp(services, config));
+  // A client that sends its body too slowly loses the connection after 30 s, not 5 minutes.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 20_000;
   server.listen(config.port, config.host, () => {
     logger.info({ url: `http://${config.host}:${config.port}` }, 'vibariant server listening');
   });

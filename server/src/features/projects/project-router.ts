@@ -25,7 +25,10 @@ const projectPatch = z
     name: z.string().trim().min(1).max(200),
     autoCreateExperiments: z.boolean(),
     allowedOrigins: z.array(origin).max(100),
-    autotrack: z.record(z.string(), z.unknown()),
+    // Served to every visitor in /v1/config: settings, not data.
+    autotrack: z
+      .record(z.string(), z.unknown())
+      .refine((value) => JSON.stringify(value).length <= 10_000, 'must be at most 10 KB of JSON'),
   })
   .partial()
   .strict();
