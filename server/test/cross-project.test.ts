@@ -171,6 +171,12 @@ describe('cross-project access', () => {
       'https://shop.example',
       'http://localhost:5173',
     ]);
+    const huge = await server.request('PATCH', base, {
+      body: { autotrack: { blob: 'x'.repeat(20_000) } },
+      headers: next,
+    });
+    expect(huge.status).toBe(400);
+    expect(huge.body.error.details.field).toBe('autotrack');
   });
 
   it('lists only the project of the API key', async () => {
