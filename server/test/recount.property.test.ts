@@ -322,7 +322,12 @@ async function runScenario(scenario: Scenario): Promise<void> {
       expect(Boolean(experiment)).toBe(Boolean(modelExperiment));
       if (!experiment || !modelExperiment) continue;
       if (step.step === 'status') {
-        await store.changeStatus(experiment.id, step.status, new Date(now));
+        await store.transition(
+          experiment.id,
+          { status: experiment.status, archived: experiment.archivedAt !== null },
+          step.status,
+          new Date(now),
+        );
         modelExperiment.status = step.status;
       } else if (step.step === 'reallocate') {
         const n = experiment.variants.length;

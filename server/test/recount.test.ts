@@ -131,8 +131,9 @@ describe('recount audit and repair', () => {
     await post([exposure('a', 'control')]);
     const experiment = await server.services.experimentStore.findByKey(projectId, 'hero');
     server.clock.advance(1000);
-    await server.services.experimentStore.changeStatus(
+    await server.services.experimentStore.transition(
       experiment?.id ?? '',
+      { status: 'running', archived: false },
       'paused',
       new Date(server.clock.now()),
     );

@@ -251,26 +251,6 @@ export class ExperimentStore {
     return row ? toExperiment(row as ExperimentRow) : undefined;
   }
 
-  /** Changes the status and records since when it holds, in one transaction. */
-  async changeStatus(
-    id: string,
-    status: ExperimentStatus,
-    at: Date,
-    patch: ExperimentPatch = {},
-  ): Promise<Experiment | undefined> {
-    return this.db.transaction(async (trx) => {
-      const experiment = await this.update(id, { ...patch, status }, trx);
-      if (experiment) {
-        await trx('experiment_status_changes').insert({
-          experiment_id: id,
-          status,
-          changed_at: at,
-        });
-      }
-      return experiment;
-    });
-  }
-
   /** The experiment's statuses over time, oldest first. */
   async statusChanges(id: string): Promise<{ status: ExperimentStatus; changedAt: Date }[]> {
     const rows: { status: ExperimentStatus; changed_at: Date }[] = await this.db(
