@@ -1,5 +1,14 @@
 import type { Knex } from 'knex';
 
+/** Engagement counters: the deepest scroll (0 to 1), active milliseconds, and counts. */
+function engagementColumns(t: Knex.CreateTableBuilder): void {
+  t.double('max_scroll_depth').notNullable().defaultTo(0);
+  t.double('active_ms').notNullable().defaultTo(0);
+  for (const count of ['clicks', 'form_starts', 'form_submits', 'page_views']) {
+    t.bigInteger(count).notNullable().defaultTo(0);
+  }
+}
+
 /**
  * The initial schema: accounts and projects, credentials, experiments with their allocation
  * history, goals, the event log, first exposures and conversions, the sufficient statistics the
@@ -123,12 +132,7 @@ export async function up(knex: Knex): Promise<void> {
     t.text('project_id').notNullable().references('projects.id').onDelete('CASCADE');
     t.text('visitor_id').notNullable();
     // Running engagement totals over the visitor's whole history in the project.
-    t.double('max_scroll_depth').notNullable().defaultTo(0);
-    t.double('active_ms').notNullable().defaultTo(0);
-    t.bigInteger('clicks').notNullable().defaultTo(0);
-    t.bigInteger('form_starts').notNullable().defaultTo(0);
-    t.bigInteger('form_submits').notNullable().defaultTo(0);
-    t.bigInteger('page_views').notNullable().defaultTo(0);
+    engagementColumns(t);
     t.timestamp('first_seen_at', { useTz: true }).notNullable();
     t.timestamp('last_seen_at', { useTz: true }).notNullable();
     t.primary(['project_id', 'visitor_id']);
@@ -178,12 +182,7 @@ export async function up(knex: Knex): Promise<void> {
     t.text('experiment_id').notNullable().references('experiments.id').onDelete('CASCADE');
     t.text('visitor_id').notNullable();
     t.text('variant_key').notNullable();
-    t.double('max_scroll_depth').notNullable().defaultTo(0);
-    t.double('active_ms').notNullable().defaultTo(0);
-    t.bigInteger('clicks').notNullable().defaultTo(0);
-    t.bigInteger('form_starts').notNullable().defaultTo(0);
-    t.bigInteger('form_submits').notNullable().defaultTo(0);
-    t.bigInteger('page_views').notNullable().defaultTo(0);
+    engagementColumns(t);
     t.timestamp('updated_at', { useTz: true }).notNullable();
     t.primary(['experiment_id', 'visitor_id']);
   });

@@ -38,15 +38,7 @@ async function send(experiment: string, arms: readonly Arm[], goal = 'signup') {
       if (i < arm.conversions) events.push({ type: 'conversion', id: `c-${seq}`, visitorId, goal });
     }
   }
-  for (let i = 0; i < events.length; i += 500) {
-    const res = await server.request('POST', '/v1/events', {
-      body: { events: events.slice(i, i + 500) },
-      headers: { authorization: `Bearer ${token}` },
-    });
-    expect(res.status).toBe(200);
-    expect(res.body.rejected).toEqual([]);
-  }
-  await server.services.decisions.whenIdle();
+  for (let i = 0; i < events.length; i += 500) await server.ingest(token, events.slice(i, i + 500));
   return server.services.experimentStore.findByKey(projectId, experiment);
 }
 

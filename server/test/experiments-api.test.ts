@@ -19,17 +19,7 @@ async function newProject() {
       body,
       headers: { authorization: `Bearer ${apiKey}` },
     });
-  /** Posts SDK events with the project token; every one must be valid. */
-  const ingest = async (events: unknown[]) => {
-    const res = await server.request('POST', '/v1/events', {
-      body: { events },
-      headers: { authorization: `Bearer ${token}` },
-    });
-    expect(res.status).toBe(200);
-    expect(res.body.rejected).toEqual([]);
-    await server.services.decisions.whenIdle();
-    return res.body;
-  };
+  const ingest = (events: unknown[]) => server.ingest(token, events);
   /** First exposures of fresh visitors to `variant`, `conversions` of them converting on `goal`. */
   const traffic = async (
     experiment: string,

@@ -19,16 +19,7 @@ const api = (method: string, path: string, body?: unknown) =>
     headers: { authorization: `Bearer ${apiKey}` },
   });
 
-async function ingest(events: unknown[]) {
-  const res = await server.request('POST', '/v1/events', {
-    body: { events },
-    headers: { authorization: `Bearer ${token}` },
-  });
-  expect(res.status).toBe(200);
-  expect(res.body.rejected).toEqual([]);
-  await server.services.decisions.whenIdle();
-  return res.body;
-}
+const ingest = (events: unknown[]) => server.ingest(token, events);
 
 const exposure = (visitorId: string, experiment: string, variant: string) => ({
   type: 'exposure',

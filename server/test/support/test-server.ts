@@ -2,9 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { pino } from 'pino';
+import { expect } from 'vitest';
 import { type AppOptions, createApp } from '../../src/app.js';
 import { createServices, type Services } from '../../src/composition-root.js';
 import type { Database } from '../../src/db/database.js';
+import type { IngestOutcome } from '../../src/features/ingestion/ingestion-service.js';
 import { createTestDatabase } from './test-database.js';
 
 /** What a desktop Chrome sends; Node's own fetch user agent counts as a bot. */
@@ -34,6 +36,11 @@ export interface TestServer {
     options?: { body?: unknown; headers?: Record<string, string>; rawBody?: string },
     // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
   ): Promise<{ status: number; headers: Headers; body: any }>;
+  /**
+   * Posts SDK events with a project token, checks that every one was valid, waits for the
+   * decisions they cause, and returns the response body.
+   */
+  ingest(token: string, events: unknown[]): Promise<IngestOutcome>;
   /** Another app over the same services and database, with other options (rate limits). */
   listenApp(options: Partial<AppOptions>): Promise<{
     url: string;
@@ -107,6 +114,16 @@ export async function startTestServer(options: Partial<AppOptions> = {}): Promis
     async createProject(name = 'Test project') {
       const { project, token, apiKey } = await services.projects.createProject(name);
       return { projectId: project.id, token: token.token, apiKey: apiKey.key };
+    },
+    async ingest(token, events) {
+      const res = await request('POST', '/v1/events', {
+        body: { events },
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.rejected).toEqual([]);
+      await services.decisions.whenIdle();
+      return res.body;
     },
     async listenApp(options) {
       const other = await listen(createApp(services, appOptions(options)));

@@ -127,9 +127,7 @@ export class DecisionService {
     }
     const history =
       experiment.prior === null
-        ? (await this.store.stoppedDecisions(experiment.projectId, experiment.id)).flatMap((d) =>
-            d.variants.filter((v) => v.visitors > 0).map((v) => v.conversions / v.visitors),
-          )
+        ? await this.store.historicalRates(experiment.projectId, experiment.id)
         : null;
     const decision = decide({
       variants: keys.map((key) => ({

@@ -71,16 +71,22 @@ export class DecisionStore {
     return row?.goal_key ?? null;
   }
 
-  /** Final decisions of the project's stopped experiments (for the historical prior). */
-  async stoppedDecisions(projectId: string, excludeId: string): Promise<Decision[]> {
-    const rows: { decision: Decision }[] = await this.db('experiments')
-      .where({ project_id: projectId, status: 'stopped' })
-      .whereNot({ id: excludeId })
-      .whereNotNull('decision')
-      .orderBy('stopped_at', 'desc')
-      .limit(100)
-      .select('decision');
-    return rows.map((r) => r.decision);
+  /**
+   * Final conversion rates (conversions / visitors) of the variants of the project's latest 100
+   * stopped experiments, read from their stored decisions: the historical prior's input.
+   */
+  async historicalRates(projectId: string, excludeId: string): Promise<number[]> {
+    const result: { rows: { rate: number }[] } = await this.db.raw(
+      `SELECT (v->>'conversions')::float8 / (v->>'visitors')::float8 AS rate
+       FROM (SELECT decision FROM experiments
+             WHERE project_id = :projectId AND status = 'stopped' AND id <> :excludeId
+               AND decision IS NOT NULL
+             ORDER BY stopped_at DESC LIMIT 100) AS stopped,
+            jsonb_array_elements(stopped.decision->'variants') AS v
+       WHERE (v->>'visitors')::float8 > 0`,
+      { projectId, excludeId },
+    );
+    return result.rows.map((r) => r.rate);
   }
 
   async lastSnapshotAt(experimentId: string): Promise<Date | null> {

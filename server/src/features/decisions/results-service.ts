@@ -1,32 +1,27 @@
 import type { Decision } from '@vibariant/stats';
 import { ValidationError } from '../../errors/app-error.js';
 import type { ExperimentService } from '../experiments/experiment-service.js';
-import type {
-  Allocation,
-  Experiment,
-  ExperimentStatus,
-  ExperimentStore,
-  VariantDefinition,
-} from '../experiments/experiment-store.js';
+import type { Experiment, ExperimentStore } from '../experiments/experiment-store.js';
 import type { GoalStore } from '../goals/goal-store.js';
 import { type CompactDecision, compactDecision } from './compact-decision.js';
 import type { DecisionService } from './decision-service.js';
 import type { DecisionStore } from './decision-store.js';
 
 /** The experiment as results describe it. */
-export interface ResultsExperiment {
-  readonly key: string;
-  readonly name: string;
-  readonly hypothesis: string | null;
-  readonly status: ExperimentStatus;
-  readonly variants: VariantDefinition[];
-  readonly primaryGoal: string | null;
-  readonly banditMode: Experiment['banditMode'];
-  readonly allocation: Allocation;
-  readonly startedAt: Date | null;
-  readonly stoppedAt: Date | null;
-  readonly archivedAt: Date | null;
-}
+export type ResultsExperiment = Pick<
+  Experiment,
+  | 'key'
+  | 'name'
+  | 'hypothesis'
+  | 'status'
+  | 'variants'
+  | 'primaryGoal'
+  | 'banditMode'
+  | 'allocation'
+  | 'startedAt'
+  | 'stoppedAt'
+  | 'archivedAt'
+>;
 
 /** `GET …/results`: a decision computed now from the sufficient statistics. */
 export interface ExperimentResults {

@@ -100,24 +100,26 @@ const toExperiment = (r: ExperimentRow): Experiment => ({
   archivedAt: r.archived_at,
 });
 
-/** What a new experiment is made of. */
-export interface NewExperiment {
-  readonly id: string;
-  readonly projectId: string;
-  readonly key: string;
-  readonly name: string;
-  readonly hypothesis: string | null;
-  readonly status: ExperimentStatus;
+/** What a new experiment is made of: its fields, and the weights of its first allocation. */
+export type NewExperiment = Pick<
+  Experiment,
+  | 'id'
+  | 'projectId'
+  | 'key'
+  | 'name'
+  | 'hypothesis'
+  | 'status'
+  | 'primaryGoal'
+  | 'prior'
+  | 'thresholds'
+  | 'banditMode'
+  | 'createdBy'
+  | 'createdAt'
+  | 'startedAt'
+> & {
   readonly variants: readonly VariantDefinition[];
-  readonly primaryGoal: string | null;
-  readonly prior: BetaParams | null;
-  readonly thresholds: Thresholds | null;
-  readonly banditMode: BanditMode;
   readonly weights: readonly number[];
-  readonly createdBy: string;
-  readonly createdAt: Date;
-  readonly startedAt: Date | null;
-}
+};
 
 /** Fields a person may change; JSON columns are replaced whole. */
 export interface ExperimentPatch {

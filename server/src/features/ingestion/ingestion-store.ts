@@ -226,11 +226,21 @@ SELECT
    WHERE a.version = ANY (ARRAY(SELECT json_array_elements_text(:versions::json)::int))
   ) AS arms`;
 
+/** SET clause adding a batch's engagement to a row's: the deepest scroll, and sums. */
+const addEngagement = (table: string): string =>
+  [
+    `max_scroll_depth = greatest(${table}.max_scroll_depth, excluded.max_scroll_depth)`,
+    ...['active_ms', 'clicks', 'form_starts', 'form_submits', 'page_views'].map(
+      (column) => `${column} = ${table}.${column} + excluded.${column}`,
+    ),
+  ].join(',\n    ');
+
 /**
  * Every count a batch changes, in one statement: visitors' totals, first exposures, first
  * conversions, goals, engagement, and the sufficient statistics derived from the rows the
- * exposure and conversion inserts actually wrote. The shared statistics rows come last and are
- * held only until the commit that follows.
+ * exposure and conversion inserts actually wrote (PostgreSQL runs every data-modifying WITH
+ * clause, read or not). The shared statistics rows come last and are held only until the
+ * commit that follows.
  */
 const WRITE_COUNTS = `
 WITH visitor_input AS (
@@ -244,15 +254,9 @@ WITH visitor_input AS (
          page_views, first_seen_at, last_seen_at
   FROM visitor_input ORDER BY visitor_id COLLATE "C"
   ON CONFLICT (project_id, visitor_id) DO UPDATE SET
-    max_scroll_depth = greatest(visitors.max_scroll_depth, excluded.max_scroll_depth),
-    active_ms = visitors.active_ms + excluded.active_ms,
-    clicks = visitors.clicks + excluded.clicks,
-    form_starts = visitors.form_starts + excluded.form_starts,
-    form_submits = visitors.form_submits + excluded.form_submits,
-    page_views = visitors.page_views + excluded.page_views,
+    ${addEngagement('visitors')},
     first_seen_at = least(visitors.first_seen_at, excluded.first_seen_at),
     last_seen_at = greatest(visitors.last_seen_at, excluded.last_seen_at)
-  RETURNING 1
 ), exposure_input AS (
   SELECT * FROM json_to_recordset(:exposures::json) AS t(
     experiment_id text, visitor_id text, variant_key text, allocation_version int,
@@ -288,14 +292,8 @@ WITH visitor_input AS (
          form_starts, form_submits, page_views, updated_at
   FROM engagement_input ORDER BY experiment_id COLLATE "C", visitor_id COLLATE "C"
   ON CONFLICT (experiment_id, visitor_id) DO UPDATE SET
-    max_scroll_depth = greatest(experiment_engagement.max_scroll_depth, excluded.max_scroll_depth),
-    active_ms = experiment_engagement.active_ms + excluded.active_ms,
-    clicks = experiment_engagement.clicks + excluded.clicks,
-    form_starts = experiment_engagement.form_starts + excluded.form_starts,
-    form_submits = experiment_engagement.form_submits + excluded.form_submits,
-    page_views = experiment_engagement.page_views + excluded.page_views,
+    ${addEngagement('experiment_engagement')},
     updated_at = greatest(experiment_engagement.updated_at, excluded.updated_at)
-  RETURNING 1
 ), goal_input AS (
   SELECT * FROM json_to_recordset(:goals::json) AS t(
     key text, status text, source text, kind text, label text, selector text, events int,
@@ -311,7 +309,6 @@ WITH visitor_input AS (
     -- A goal named in code is confirmed, even if a heuristic proposed it first.
     status = CASE WHEN excluded.source = 'track' AND goals.status = 'candidate'
                   THEN 'confirmed' ELSE goals.status END
-  RETURNING 1
 ), conflict_input AS (
   SELECT * FROM json_to_recordset(:conflicts::json) AS t(
     experiment_id text, variant_key text, allocation_version int, conflicting_exposures int)
@@ -332,7 +329,6 @@ WITH visitor_input AS (
     visitors = variant_exposure_stats.visitors + excluded.visitors,
     conflicting_exposures =
       variant_exposure_stats.conflicting_exposures + excluded.conflicting_exposures
-  RETURNING 1
 ), goal_stats AS (
   INSERT INTO variant_goal_stats (experiment_id, variant_key, goal_key, conversions)
   SELECT experiment_id, variant_key, goal_key, count(*) FROM conversion_rows
@@ -340,16 +336,12 @@ WITH visitor_input AS (
   ORDER BY experiment_id COLLATE "C", variant_key COLLATE "C", goal_key COLLATE "C"
   ON CONFLICT (experiment_id, variant_key, goal_key) DO UPDATE SET
     conversions = variant_goal_stats.conversions + excluded.conversions
-  RETURNING 1
 )
 SELECT
   (SELECT coalesce(json_agg(experiment_id || chr(10) || visitor_id), '[]') FROM exposure_rows)
     AS exposures,
   (SELECT coalesce(json_agg(experiment_id || chr(10) || visitor_id || chr(10) || goal_key), '[]')
-   FROM conversion_rows) AS conversions,
-  (SELECT count(*) FROM visitor_rows) + (SELECT count(*) FROM engagement_rows)
-    + (SELECT count(*) FROM goal_rows) + (SELECT count(*) FROM exposure_stats)
-    + (SELECT count(*) FROM goal_stats) AS upserted`;
+   FROM conversion_rows) AS conversions`;
 
 /** Parses a json column: PGlite hands back parsed JSON, pg too (json type); both are covered. */
 const parsed = <T>(value: unknown): T =>
