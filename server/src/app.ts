@@ -4,6 +4,7 @@ import type { Services } from './composition-root.js';
 import { assignmentRouter } from './features/assignment/assignment-router.js';
 import { ingestionRouter } from './features/ingestion/ingestion-router.js';
 import { requireApiKey, requireProjectToken } from './http/auth.js';
+import { requireContentType } from './http/content-type.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { managementRouter } from './http/management-router.js';
 import { rejectUnstorableText } from './http/storable-text.js';
@@ -33,12 +34,13 @@ export function createApp(services: Services, options: AppOptions): Express {
   });
 
   // sendBeacon posts text/plain (no CORS preflight): it is parsed as JSON like application/json.
-  const json = express.json({ limit: MAX_BODY_BYTES, type: ['application/json', 'text/plain'] });
+  const sdkTypes = ['application/json', 'text/plain'];
+  const json = express.json({ limit: MAX_BODY_BYTES, type: sdkTypes });
 
   const v1 = express.Router();
   v1.use(sdkCors);
   v1.use(limitPerIp(options.rateLimitPerIp));
-  v1.use(json);
+  v1.use(requireContentType(sdkTypes), json);
   v1.use(requireProjectToken(services.projects));
   v1.use(requireAllowedOrigin);
   v1.use(limitPerProject(options.rateLimitPerToken));
@@ -48,6 +50,7 @@ export function createApp(services: Services, options: AppOptions): Express {
 
   app.use(
     '/api',
+    requireContentType(['application/json']),
     express.json({ limit: MAX_BODY_BYTES }),
     rejectUnstorableText,
     requireApiKey(services.projects),

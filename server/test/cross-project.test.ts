@@ -129,6 +129,12 @@ describe('cross-project access', () => {
     );
     expect(query.status).toBe(400);
     expect(query.body.error.details.field).toBe('query.goal');
+    const form = await server.request('POST', `/api/projects/${a.projectId}/experiments`, {
+      rawBody: 'key=x',
+      headers: { ...as, 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(form.status).toBe(415);
+    expect(form.body.error.details.field).toBe('content-type');
     const assign = await server.request('POST', '/v1/assign', {
       body: { visitorId: 'a\ud800' },
       headers: { authorization: `Bearer ${a.token}` },

@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import { AppError } from '../../errors/app-error.js';
 import { projectOf } from '../../http/auth.js';
 import type { IngestionService } from './ingestion-service.js';
 
@@ -7,14 +6,6 @@ import type { IngestionService } from './ingestion-service.js';
 export function ingestionRouter(ingestion: IngestionService): Router {
   const router = Router();
   router.post('/events', async (req, res) => {
-    if (!req.is(['application/json', 'text/plain'])) {
-      throw new AppError(
-        415,
-        'unsupported_media_type',
-        'Send the batch as application/json or text/plain',
-        { field: 'content-type' },
-      );
-    }
     const outcome = await ingestion.ingest(projectOf(res), req.body, {
       userAgent: req.get('user-agent'),
     });
