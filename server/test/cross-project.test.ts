@@ -161,6 +161,7 @@ describe('cross-project access', () => {
       'https://Shop.example',
       'https://shop.example:443',
       'https://u:p@x.example',
+      'https://*.example',
     ]) {
       const res = await server.request('PATCH', base, {
         body: { allowedOrigins: [bad] },
@@ -183,6 +184,12 @@ describe('cross-project access', () => {
     });
     expect(huge.status).toBe(400);
     expect(huge.body.error.details.field).toBe('autotrack');
+    const deep = await server.request('PATCH', base, {
+      rawBody: `{"autotrack":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`,
+      headers: { ...next, 'content-type': 'application/json' },
+    });
+    expect(deep.status).toBe(400);
+    expect(deep.body.error.details.field).toBe('autotrack');
   });
 
   it('lists only the project of the API key', async () => {

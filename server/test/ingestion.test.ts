@@ -276,6 +276,23 @@ describe('POST /v1/events', () => {
     expect(await server.db.knex('events').where({ visitor_id: 'big' })).toHaveLength(0);
   });
 
+  it('answers 401 for a token that is not a token, wherever it is sent', async () => {
+    for (const path of ['/v1/events?token=vv_proj_%00', '/v1/config?token=vv_proj_%00']) {
+      const res = await server.request(path.startsWith('/v1/events') ? 'POST' : 'GET', path, {
+        ...(path.startsWith('/v1/events')
+          ? { body: { events: [exposure('t', 'auth', 'b')] } }
+          : {}),
+      });
+      expect(res.status, path).toBe(401);
+      expect(res.body.error.details.field).toBe('token');
+    }
+    const inBody = await server.request('POST', '/v1/events', {
+      rawBody: JSON.stringify({ token: 'vv_proj_\u0000', events: [exposure('t', 'auth', 'b')] }),
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(inBody.status).toBe(401);
+  });
+
   it('answers 401 without a token, with an unknown one, or with a secret key', async () => {
     const none = await server.request('POST', '/v1/events', { body: { events: [] } });
     expect(none.status).toBe(401);

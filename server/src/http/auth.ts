@@ -4,6 +4,10 @@ import { API_KEY_PREFIX, PROJECT_TOKEN_PREFIX } from '../features/projects/crede
 import type { ProjectService } from '../features/projects/project-service.js';
 import type { Project } from '../features/projects/project-store.js';
 
+/** Credentials are a prefix and base64url characters; anything else is never looked up. */
+const PROJECT_TOKEN_SHAPE = new RegExp(`^${PROJECT_TOKEN_PREFIX}[A-Za-z0-9_-]{1,100}$`);
+const API_KEY_SHAPE = new RegExp(`^${API_KEY_PREFIX}[A-Za-z0-9_-]{1,100}$`);
+
 /** Who is calling the management API. */
 export interface Principal {
   readonly kind: 'api_key';
@@ -40,7 +44,7 @@ export function requireProjectToken(projects: ProjectService): RequestHandler {
     if (!token) {
       throw new UnauthorizedError('A project token (vv_proj_…) is required', { field: 'token' });
     }
-    if (!token.startsWith(PROJECT_TOKEN_PREFIX)) {
+    if (!PROJECT_TOKEN_SHAPE.test(token)) {
       throw new UnauthorizedError('This is not a project token (vv_proj_…)', { field: 'token' });
     }
     const project = await projects.projectForToken(token);
@@ -60,7 +64,7 @@ export function requireApiKey(projects: ProjectService): RequestHandler {
         field: 'authorization',
       });
     }
-    if (!key.startsWith(API_KEY_PREFIX)) {
+    if (!API_KEY_SHAPE.test(key)) {
       throw new UnauthorizedError('This is not a secret API key (vv_sk_…)', {
         field: 'authorization',
       });

@@ -8,6 +8,7 @@ interface HttpParserError {
   status?: number;
   type?: string;
   limit?: number;
+  message?: string;
 }
 
 function fromParserError(error: HttpParserError): AppError | undefined {
@@ -18,7 +19,14 @@ function fromParserError(error: HttpParserError): AppError | undefined {
     });
   }
   if (error.type === 'entity.parse.failed') {
-    return new AppError(400, 'invalid_json', 'Request body is not valid JSON', { field: 'body' });
+    return new AppError(400, 'invalid_json', 'Request body must be a JSON object or array', {
+      field: 'body',
+    });
+  }
+  if (error.type === 'charset.unsupported' || error.type === 'encoding.unsupported') {
+    return new AppError(415, 'unsupported_media_type', error.message ?? 'Unsupported body', {
+      field: error.type === 'charset.unsupported' ? 'content-type' : 'content-encoding',
+    });
   }
   if (typeof error.status === 'number' && error.status >= 400 && error.status < 500) {
     return new AppError(error.status, 'bad_request', 'The request could not be read', {

@@ -11,7 +11,7 @@ const origin = z
     (value) => {
       try {
         const url = new URL(value);
-        return /^https?:$/.test(url.protocol) && url.origin === value;
+        return /^https?:$/.test(url.protocol) && url.origin === value && !value.includes('*');
       } catch {
         return false;
       }
@@ -24,11 +24,18 @@ const projectPatch = z
   .object({
     name: z.string().trim().min(1).max(200),
     autoCreateExperiments: z.boolean(),
-    allowedOrigins: z.array(origin).max(100),
+    allowedOrigins: z
+      .array(origin)
+      .max(100)
+      .refine((list) => new Set(list).size === list.length, 'must not repeat an origin'),
     // Served to every visitor in /v1/config: settings, not data.
-    autotrack: z
-      .record(z.string(), z.unknown())
-      .refine((value) => JSON.stringify(value).length <= 10_000, 'must be at most 10 KB of JSON'),
+    autotrack: z.record(z.string(), z.unknown()).refine((value) => {
+      try {
+        return JSON.stringify(value).length <= 10_000;
+      } catch {
+        return false; // nested too deep to serialize
+      }
+    }, 'must be at most 10 KB of JSON'),
   })
   .partial()
   .strict();
