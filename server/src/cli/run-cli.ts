@@ -115,6 +115,9 @@ function parse(args: readonly string[]): Invocation {
       throw new UsageError(`'${command}' needs --${option} <${option === 'name' ? 'name' : 'id'}>`);
     }
   }
+  if (values.name !== undefined && values.name.trim().length > 200) {
+    throw new UsageError('--name takes at most 200 characters, as the API does');
+  }
   if (values.experiment !== undefined && values.experiment.trim() === '') {
     throw new UsageError('--experiment needs an experiment key');
   }
