@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as initialSchema from './20261130000000-initial-schema.js';
+import * as ingestionAssertion from './20261201000000-ingestion-assertion.js';
 
 interface Migration {
   readonly up: (knex: Knex) => Promise<void>;
@@ -13,6 +14,7 @@ interface Migration {
  */
 const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261130000000-initial-schema', initialSchema],
+  ['20261201000000-ingestion-assertion', ingestionAssertion],
 ];
 
 /** A knex migration source over {@link MIGRATIONS}. */

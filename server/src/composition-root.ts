@@ -71,7 +71,7 @@ export function createServices(options: ServiceOptions): Services {
     projects: new ProjectService(projectStore, now),
     experimentStore,
     goalStore,
-    ingestion: new IngestionService(new IngestionStore(db.knex), experimentStore, events, now),
+    ingestion: new IngestionService(new IngestionStore(db), experimentStore, events, now),
     decisions,
     assignment: new AssignmentService(experimentStore, goalStore),
     experiments,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataDirInUseError } from '../src/db/data-dir-lock.js';
-import { type Database, migrate, openDatabase } from '../src/db/database.js';
+import { type Database, migrate, openDatabase, sqlLiteral } from '../src/db/database.js';
 import { createTestDatabase, TEST_DRIVER } from './support/test-database.js';
 
 let db: Database;
@@ -51,6 +51,44 @@ describe(`database on ${TEST_DRIVER}`, () => {
         'visitors',
       ]),
     );
+  });
+
+  it('reads back every string written in as a literal, in scripts of several statements', async () => {
+    const hostile = [
+      '',
+      "it's",
+      "''; DROP TABLE projects; --",
+      'back\\slash',
+      "\\'; DROP TABLE projects; --",
+      'ends with a backslash \\',
+      '$$ dollar $tag$ quotes',
+      'line\nbreak\ttab',
+      '😀 ünïcödé \u2028',
+      ':project ::json',
+    ];
+    const select = hostile.map((value, i) => `${sqlLiteral(value)} AS v${i}`).join(', ');
+    const results = await db.session(async (session) => {
+      const out = await session.script(
+        `BEGIN;\nSELECT ${select};\nSELECT count(*) AS n FROM projects;\nCOMMIT`,
+      );
+      return out;
+    });
+    expect(results).toHaveLength(4);
+    expect(Object.values(results[1]?.[0] ?? {})).toEqual(hostile);
+    expect(results[2]).toEqual([{ n: 2 }]);
+  });
+
+  it('rolls a session back when its work throws, and the connection serves the next one', async () => {
+    await expect(
+      db.session(async (session) => {
+        await session.script("BEGIN;\nINSERT INTO projects (id, name) VALUES ('p3', 'Three')");
+        await session.script('SELECT 1 / 0');
+      }),
+    ).rejects.toThrow(/division by zero/);
+    const [row] = await db.session((session) =>
+      session.script('SELECT count(*) AS n FROM projects'),
+    );
+    expect(row).toEqual([{ n: 2 }]);
   });
 });
 

@@ -8,11 +8,84 @@ import { lockDataDir } from './data-dir-lock.js';
 
 export type Driver = 'pg' | 'pglite';
 
+/** A row as the driver hands it back: column name to parsed value. */
+export type Row = Record<string, unknown>;
+
+/** One pooled connection, held for several scripts in a row (a transaction over round trips). */
+export interface SqlSession {
+  /**
+   * Runs `sql`, one or more statements separated by `;` and without parameters (values are
+   * written in with {@link sqlLiteral}), in one round trip (PostgreSQL's simple query protocol).
+   * Returns each statement's rows, in order.
+   * @throws the driver's error for the first statement that fails; the ones after it are skipped
+   *   and an open transaction is left aborted (roll it back).
+   */
+  script(sql: string): Promise<Row[][]>;
+}
+
 /** An open database: the knex instance, which driver is behind it, and how to close it. */
 export interface Database {
   readonly knex: Knex;
   readonly driver: Driver;
+  /**
+   * Runs `work` with one connection of the pool to itself, released when `work` settles. When
+   * `work` throws, the connection is rolled back first (and dropped from the pool if even that
+   * fails); a transaction `work` opened must be ended by `work`.
+   */
+  session<T>(work: (session: SqlSession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/**
+ * `value` as a PostgreSQL string literal, safe to write into SQL whatever it holds: quotes
+ * doubled, and with backslashes an escape-string literal `E'…'` with them doubled too, which
+ * reads the same whatever `standard_conforming_strings` says (as pg's `escapeLiteral`, without
+ * its character loop: ingestion writes whole batches this way).
+ */
+export function sqlLiteral(value: string): string {
+  const quoted = `'${value.replaceAll("'", "''")}'`;
+  return value.includes('\\') ? ` E${quoted.replaceAll('\\', '\\\\')}` : quoted;
+}
+
+/** What knex's pg pool hands out: a pg client. */
+interface PgConnection {
+  query(sql: string): Promise<{ rows: Row[] } | { rows: Row[] }[]>;
+  end(): Promise<void>;
+}
+
+/** What knex-pglite hands out: the PGlite instance itself. */
+interface PgliteConnection {
+  exec(sql: string): Promise<{ rows: Row[] }[]>;
+}
+
+/** The session over a connection of `knex`'s pool, for either driver. */
+async function withSession<T>(
+  knex: Knex,
+  driver: Driver,
+  work: (session: SqlSession) => Promise<T>,
+): Promise<T> {
+  const connection: unknown = await knex.client.acquireConnection();
+  const session: SqlSession = {
+    script: async (sql) => {
+      if (driver === 'pglite') {
+        return (await (connection as PgliteConnection).exec(sql)).map((r) => r.rows);
+      }
+      const results = await (connection as PgConnection).query(sql);
+      return (Array.isArray(results) ? results : [results]).map((r) => r.rows);
+    },
+  };
+  try {
+    return await work(session);
+  } catch (error) {
+    // Outside a transaction ROLLBACK only warns; a connection that cannot even do that is
+    // closed, which takes it out of knex's pool.
+    await session.script('ROLLBACK').catch(async () => {
+      if (driver === 'pg') await (connection as PgConnection).end().catch(() => {});
+    });
+    throw error;
+  } finally {
+    await knex.client.releaseConnection(connection);
+  }
 }
 
 export interface DatabaseOptions {
@@ -57,7 +130,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       pool: { min: 0, max: options.poolMax ?? 10 },
       acquireConnectionTimeout,
     });
-    return { knex, driver: 'pg', close: () => knex.destroy() };
+    return {
+      knex,
+      driver: 'pg',
+      session: (work) => withSession(knex, 'pg', work),
+      close: () => knex.destroy(),
+    };
   }
   let pglite = options.pglite;
   let unlock = () => {};
@@ -87,6 +165,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return {
     knex,
     driver: 'pglite',
+    session: (work) => withSession(knex, 'pglite', work),
     close: async () => {
       await knex.destroy();
       if (!instance.closed) await instance.close();

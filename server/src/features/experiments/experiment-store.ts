@@ -143,12 +143,17 @@ export class ExperimentStore {
   constructor(private readonly db: Knex) {}
 
   /**
-   * Inserts the experiment and its first allocation epoch, unless the project already has one
-   * with this key (then nothing is written). Returns the project's experiment with this key.
+   * Inserts the experiment, its first status and its first allocation epoch in one
+   * transaction, unless the project already has one with this key (then nothing is written).
+   * Returns the project's experiment with this key.
    */
-  async insert(
+  async insert(experiment: NewExperiment): Promise<{ experiment: Experiment; created: boolean }> {
+    return this.db.transaction((trx) => this.insertIn(trx, experiment));
+  }
+
+  private async insertIn(
+    trx: Knex.Transaction,
     experiment: NewExperiment,
-    trx: Knex = this.db,
   ): Promise<{ experiment: Experiment; created: boolean }> {
     const inserted: ExperimentRow[] = await trx('experiments')
       .insert({

@@ -9,7 +9,11 @@ import {
 } from '../../contracts/events.js';
 import type { DomainEvents } from '../../domain-events.js';
 import { issuePath, parseInput } from '../../validation.js';
-import type { Experiment, ExperimentStore } from '../experiments/experiment-store.js';
+import type {
+  Experiment,
+  ExperimentStore,
+  NewExperiment,
+} from '../experiments/experiment-store.js';
 import { newId } from '../projects/credentials.js';
 import type { Project } from '../projects/project-store.js';
 import {
@@ -18,7 +22,6 @@ import {
   type ConversionRow,
   type Engagement,
   type EngagementDelta,
-  ExposureRaceError,
   type ExposureRow,
   type GoalDelta,
   type IngestionStore,
@@ -70,10 +73,17 @@ const pairKey = (r: { experimentId: string; visitorId: string }) =>
  */
 class MonotonicClock {
   private last = Number.NEGATIVE_INFINITY;
+  private beforeLast = Number.NEGATIVE_INFINITY;
 
   next(now: number): number {
+    this.beforeLast = this.last;
     this.last = Math.max(now, this.last + 1);
     return this.last;
+  }
+
+  /** Takes back `stamp`, unused, when no later one was handed out. */
+  giveBack(stamp: number): void {
+    if (stamp === this.last) this.last = this.beforeLast;
   }
 }
 
@@ -142,26 +152,34 @@ export class IngestionService {
         ),
       ],
     };
-    const { fresh, notCounted, touched, created } = await this.store.transaction(
-      project.id,
-      async (tx) => {
+    const created: Experiment[] = [];
+    let counted: (Tally & { fresh: Set<string> }) | undefined;
+    // Code-first experiments are created in transactions of their own, and the batch is then
+    // counted from the start; a second pass creates nothing.
+    for (let pass = 1; counted === undefined; pass++) {
+      const result = await this.store.transaction(project.id, async (tx) => {
         // Batches sharing a visitor are counted one after the other, and each is stamped when
         // its turn comes: the order of `received_at` is the order of counting, which the
         // audit's replay relies on.
-        await tx.lockVisitors(lookups.visitorIds);
-        const countedAt = new Date(this.receivedClock.next(this.now()));
+        await tx.begin(lookups.visitorIds);
+        const countedAt = this.receivedClock.next(this.now());
         const state = await tx.storeEvents(
           unique.map((u) => u.event),
-          countedAt,
+          new Date(countedAt),
           lookups,
         );
-        const counted = unique.filter((u) => state.fresh.has(u.event.eventId));
-        return {
-          fresh: state.fresh,
-          ...(await this.count(tx, project, counted, state, countedAt)),
-        };
-      },
-    );
+        const fresh = unique.filter((u) => state.fresh.has(u.event.eventId));
+        const missing = pass === 1 ? codeFirstExperiments(project, fresh, state) : [];
+        if (missing.length > 0) {
+          this.receivedClock.giveBack(countedAt);
+          return { missing };
+        }
+        return { counted: { fresh: state.fresh, ...(await this.count(tx, fresh, state)) } };
+      });
+      if ('missing' in result) created.push(...(await this.createExperiments(result.missing)));
+      else counted = result.counted;
+    }
+    const { fresh, notCounted, touched } = counted;
 
     for (const experiment of created) this.events.emit('experiment:created', { experiment });
     if (touched.size > 0) {
@@ -175,37 +193,31 @@ export class IngestionService {
     };
   }
 
-  /** Applies the newly stored events to the counts. Runs inside the batch's transaction. */
+  /**
+   * Applies the newly stored events to the counts and commits the batch's transaction.
+   * @throws ExposureRaceError from the commit, when a concurrent batch exposed a visitor first.
+   */
   private async count(
     tx: IngestionTransaction,
-    project: Project,
     events: readonly Indexed[],
     state: BatchState,
-    receivedAt: Date,
-  ): Promise<Tally & { created: Experiment[] }> {
+  ): Promise<Tally> {
     const tally: Tally = { notCounted: [], touched: new Set() };
     const human = events.filter(({ index, event }) => {
       if (event.isBot) tally.notCounted.push({ index, reason: 'bot' });
       return !event.isBot;
     });
-    if (human.length === 0) return { ...tally, created: [] };
-    // Ties broken by event ID, byte-wise like the audit's replay (`collate "C"`): the log does
-    // not keep positions in the body.
-    const ordered = human
-      .filter((h) => h.event.type === 'exposure')
-      .sort(
-        (a, b) =>
-          a.event.occurredAt.getTime() - b.event.occurredAt.getTime() ||
-          Buffer.compare(Buffer.from(a.event.eventId), Buffer.from(b.event.eventId)),
-      );
-    const created = await this.createCodeFirstExperiments(tx, project, ordered, state, receivedAt);
-    const exposures = this.countExposures(ordered, state, tally);
+    if (human.length === 0) {
+      await tx.commit();
+      return tally;
+    }
+    const exposures = this.countExposures(exposuresInOrder(human), state, tally);
     const followUps = this.countFollowUps(
       human.filter((h) => h.event.type !== 'exposure'),
       [...state.exposures, ...exposures.newExposures],
       tally,
     );
-    const written = await tx.writeCounts({
+    const written = await tx.commit({
       visitors: visitorDeltas(human.map((h) => h.event)),
       exposures: exposures.rows,
       conflicts: exposures.conflicts,
@@ -213,11 +225,6 @@ export class IngestionService {
       goals: followUps.goals,
       engagement: followUps.engagement,
     });
-    // A first exposure this batch did not see (a concurrent batch committed it after our
-    // read): count the batch again from a fresh read.
-    if (exposures.rows.some((row) => !written.exposures.has(pairKey(row)))) {
-      throw new ExposureRaceError();
-    }
     for (const row of exposures.rows) tally.touched.add(row.experimentId);
     for (const c of exposures.conflicts) tally.touched.add(c.experimentId);
     // An event counted if at least one of its (experiment, goal) conversions was new.
@@ -232,7 +239,7 @@ export class IngestionService {
     for (const index of new Set(followUps.conversions.map((r) => r.index))) {
       if (!countedEvents.has(index)) tally.notCounted.push({ index, reason: 'already_converted' });
     }
-    return { ...tally, created };
+    return tally;
   }
 
   /**
@@ -380,58 +387,72 @@ export class IngestionService {
   }
 
   /**
-   * Creates the code-first experiments the batch's exposures name, when the project allows it:
-   * running, equal allocation, the variants declared by the earliest exposure that declares
-   * them (`exposures` is in time order). Adds them to `state`.
+   * Creates code-first experiments, each in a transaction of its own, at the present time: at or
+   * before the stamp of the batch that named them, counted next. Returns those this call created
+   * (not those a concurrent batch created first).
    */
-  private async createCodeFirstExperiments(
-    tx: IngestionTransaction,
-    project: Project,
-    events: readonly Indexed[],
-    state: BatchState,
-    receivedAt: Date,
+  private async createExperiments(
+    experiments: readonly Omit<NewExperiment, 'createdAt' | 'startedAt'>[],
   ): Promise<Experiment[]> {
     const created: Experiment[] = [];
-    if (!project.autoCreateExperiments) return created;
-    for (const { event } of events) {
-      const exposure = event.payload;
-      if (exposure.type !== 'exposure' || state.experiments.has(exposure.experiment)) continue;
-      const declared = exposure.variants;
-      if (!declared || new Set(declared).size !== declared.length) continue;
-      if (!declared.includes(exposure.variant)) continue;
-      const result = await this.experiments.insert(
-        {
-          id: newId(),
-          projectId: project.id,
-          key: exposure.experiment,
-          name: exposure.experiment,
-          hypothesis: null,
-          status: 'running',
-          variants: declared.map((key) => ({ key, name: key })),
-          primaryGoal: null,
-          prior: null,
-          thresholds: null,
-          banditMode: 'top-two',
-          weights: declared.map(() => 1 / declared.length),
-          createdBy: 'code',
-          createdAt: receivedAt,
-          startedAt: receivedAt,
-        },
-        tx.trx,
-      );
-      const experiment = result.experiment;
-      state.experiments.set(experiment.key, {
-        id: experiment.id,
-        key: experiment.key,
-        status: experiment.status,
-        variants: experiment.variants,
-        allocationVersion: experiment.allocation.version,
-      });
-      state.arms.set(experiment.id, new Map([[1, experiment.variants.length]]));
-      if (result.created) created.push(experiment);
+    for (const experiment of experiments) {
+      const at = new Date(this.now());
+      const result = await this.experiments.insert({ ...experiment, createdAt: at, startedAt: at });
+      if (result.created) created.push(result.experiment);
     }
     return created;
   }
+}
+
+/** The batch's human exposures in time order, ties broken by event ID. */
+function exposuresInOrder(events: readonly Indexed[]): Indexed[] {
+  // Byte-wise like the audit's replay (`collate "C"`): the log does not keep positions in the
+  // body.
+  return events
+    .filter((e) => e.event.type === 'exposure' && !e.event.isBot)
+    .sort(
+      (a, b) =>
+        a.event.occurredAt.getTime() - b.event.occurredAt.getTime() ||
+        Buffer.compare(Buffer.from(a.event.eventId), Buffer.from(b.event.eventId)),
+    );
+}
+
+/**
+ * The code-first experiments that `events` (newly stored) name and the project does not have
+ * yet, when it allows them: running, equal allocation, the variants declared by the earliest
+ * exposure that declares them.
+ */
+function codeFirstExperiments(
+  project: Project,
+  events: readonly Indexed[],
+  state: BatchState,
+): Omit<NewExperiment, 'createdAt' | 'startedAt'>[] {
+  if (!project.autoCreateExperiments) return [];
+  const missing = new Map<string, Omit<NewExperiment, 'createdAt' | 'startedAt'>>();
+  for (const { event } of exposuresInOrder(events)) {
+    const exposure = event.payload;
+    if (exposure.type !== 'exposure') continue;
+    if (state.experiments.has(exposure.experiment) || missing.has(exposure.experiment)) continue;
+    const declared = exposure.variants;
+    if (!declared || new Set(declared).size !== declared.length) continue;
+    if (!declared.includes(exposure.variant)) continue;
+    missing.set(exposure.experiment, {
+      id: newId(),
+      projectId: project.id,
+      key: exposure.experiment,
+      name: exposure.experiment,
+      hypothesis: null,
+      status: 'running',
+      variants: declared.map((key) => ({ key, name: key })),
+      primaryGoal: null,
+      prior: null,
+      thresholds: null,
+      banditMode: 'top-two',
+      weights: declared.map(() => 1 / declared.length),
+      createdBy: 'code',
+    });
+  }
+  return [...missing.values()];
 }
 
 function toStoredEvent(

@@ -1,5 +1,5 @@
-import type { Knex } from 'knex';
 import type { IngestEvent } from '../../contracts/events.js';
+import { type Database, type Row, type SqlSession, sqlLiteral } from '../../db/database.js';
 import type { ExperimentStatus, VariantDefinition } from '../experiments/experiment-store.js';
 
 /** An event ready to store: validated, with its time corrected for client clock skew. */
@@ -137,11 +137,19 @@ export interface BatchWrites {
   readonly engagement: readonly EngagementDelta[];
 }
 
-/** What the writes inserted, as `experimentId\nvisitorId` and `experimentId\nvisitorId\ngoal`. */
+/** The conversions the writes inserted, as `experimentId\nvisitorId\ngoal`. */
 export interface BatchWritten {
-  readonly exposures: Set<string>;
   readonly conversions: Set<string>;
 }
+
+const NO_WRITES: BatchWrites = {
+  visitors: [],
+  exposures: [],
+  conflicts: [],
+  conversions: [],
+  goals: [],
+  engagement: [],
+};
 
 /**
  * A batch's exposures found a first exposure that a concurrent batch committed after this one
@@ -160,9 +168,29 @@ const VISITOR_LOCK_SPACE = 7_261_130;
 /** How often a batch is counted again after losing an exposure race. */
 const RACE_RETRIES = 5;
 
-/** JSON parameter of `json_to_recordset` (one bound value per table, whatever the batch size). */
+/** SQLSTATE raised by `vibariant_assert` (see the migration that creates it). */
+const ASSERTION_FAILED = 'VV001';
+
+/** JSON input of `json_to_recordset` (one value per table, whatever the batch size). */
 const rows = <T>(values: readonly T[], map: (value: T) => Record<string, unknown>): string =>
   JSON.stringify(values.map(map));
+
+/**
+ * SQL with `:name` placeholders, split once; `fill` writes each value in as a string literal.
+ * (`::type` casts are not placeholders.)
+ */
+function sqlTemplate(sql: string): (values: Record<string, string>) => string {
+  const parts = sql.split(/(?<![:\w]):(\w+)/);
+  return (values) =>
+    parts
+      .map((part, i) => {
+        if (i % 2 === 0) return part;
+        const value = values[part];
+        if (value === undefined) throw new Error(`no value for :${part}`);
+        return sqlLiteral(value);
+      })
+      .join('');
+}
 
 const engagementColumns = (e: Engagement) => ({
   max_scroll_depth: e.maxScrollDepth,
@@ -173,13 +201,20 @@ const engagementColumns = (e: Engagement) => ({
   page_views: e.pageViews,
 });
 
+/** The visitors' advisory locks, in one order (no deadlock). */
+const LOCK_VISITORS = sqlTemplate(`
+SELECT pg_advisory_xact_lock(${VISITOR_LOCK_SPACE}, h)
+FROM (SELECT DISTINCT hashtext(:project || chr(10) || v) AS h
+      FROM json_array_elements_text(:visitors::json) AS v) AS hashes
+ORDER BY h`);
+
 /**
  * Stores the batch's events and, in the same statement, reads what counting needs: the
  * experiments its exposures name, its visitors' engagement totals and counted exposures, and
  * the arms of the allocation versions it claims. Every read sees the database as it was before
  * the statement.
  */
-const READ_AND_STORE_EVENTS = `
+const READ_AND_STORE_EVENTS = sqlTemplate(`
 WITH input AS (
   SELECT * FROM json_to_recordset(:events::json) AS t(
     event_id text, type text, visitor_id text, experiment_key text, goal_key text,
@@ -224,7 +259,7 @@ SELECT
      'arms', jsonb_array_length(a.weights))), '[]')
    FROM allocation_epochs a JOIN named n ON n.id = a.experiment_id
    WHERE a.version = ANY (ARRAY(SELECT json_array_elements_text(:versions::json)::int))
-  ) AS arms`;
+  ) AS arms`);
 
 /** SET clause adding a batch's engagement to a row's: the deepest scroll, and sums. */
 const addEngagement = (table: string): string =>
@@ -240,9 +275,10 @@ const addEngagement = (table: string): string =>
  * conversions, goals, engagement, and the sufficient statistics derived from the rows the
  * exposure and conversion inserts actually wrote (PostgreSQL runs every data-modifying WITH
  * clause, read or not). The shared statistics rows come last and are held only until the
- * commit that follows.
+ * commit sent with it. Fails (SQLSTATE VV001) when a first exposure it meant to insert was
+ * already there: counted by a concurrent batch after this one read.
  */
-const WRITE_COUNTS = `
+const WRITE_COUNTS = sqlTemplate(`
 WITH visitor_input AS (
   SELECT * FROM json_to_recordset(:visitors::json) AS t(
     visitor_id text, max_scroll_depth float8, active_ms float8, clicks int, form_starts int,
@@ -338,38 +374,45 @@ WITH visitor_input AS (
     conversions = variant_goal_stats.conversions + excluded.conversions
 )
 SELECT
-  (SELECT coalesce(json_agg(experiment_id || chr(10) || visitor_id), '[]') FROM exposure_rows)
-    AS exposures,
+  vibariant_assert(
+    (SELECT count(*) FROM exposure_rows) = (SELECT count(*) FROM exposure_input),
+    'a concurrent batch exposed the same visitor first') AS exposures_written,
   (SELECT coalesce(json_agg(experiment_id || chr(10) || visitor_id || chr(10) || goal_key), '[]')
-   FROM conversion_rows) AS conversions`;
+   FROM conversion_rows) AS conversions`);
 
 /** Parses a json column: PGlite hands back parsed JSON, pg too (json type); both are covered. */
 const parsed = <T>(value: unknown): T =>
   (typeof value === 'string' ? JSON.parse(value) : value) as T;
 
 /**
- * The writes of one ingested batch, inside one transaction: two statements whatever the batch
- * holds (store and read, then write the counts), plus the creation of code-first experiments.
+ * One batch's transaction on a connection of its own, in three round trips: `begin` (BEGIN and
+ * the visitors' locks), `storeEvents` (store and read), `commit` (every count, and COMMIT).
+ * Values are written into the SQL as literals, so several statements go in one round trip.
  */
 export class IngestionTransaction {
+  private open = false;
+
   constructor(
-    readonly trx: Knex.Transaction,
+    private readonly session: SqlSession,
     private readonly projectId: string,
   ) {}
 
+  /** Whether the transaction was begun and has not committed. */
+  get isOpen(): boolean {
+    return this.open;
+  }
+
   /**
-   * Waits until no other transaction counts a batch of these visitors, then holds them until
-   * this one ends (transaction-scoped advisory locks, taken in one order: no deadlock).
+   * Begins the transaction, then waits until no other transaction counts a batch of these
+   * visitors and holds them until this one ends (transaction-scoped advisory locks).
    */
-  async lockVisitors(visitorIds: readonly string[]): Promise<void> {
-    if (visitorIds.length === 0) return;
-    await this.trx.raw(
-      `SELECT pg_advisory_xact_lock(${VISITOR_LOCK_SPACE}, h)
-       FROM (SELECT DISTINCT hashtext(:project || chr(10) || v) AS h
-             FROM json_array_elements_text(:visitors::json) AS v) AS hashes
-       ORDER BY h`,
-      { project: this.projectId, visitors: JSON.stringify(visitorIds) },
-    );
+  async begin(visitorIds: readonly string[]): Promise<void> {
+    this.open = true;
+    const lock =
+      visitorIds.length === 0
+        ? ''
+        : `;\n${LOCK_VISITORS({ project: this.projectId, visitors: JSON.stringify(visitorIds) })}`;
+    await this.session.script(`BEGIN${lock}`);
   }
 
   /** Stores the events not stored before and reads what counting them needs (one statement). */
@@ -378,25 +421,27 @@ export class IngestionTransaction {
     receivedAt: Date,
     lookups: BatchLookups,
   ): Promise<BatchState> {
-    const result: { rows: Record<string, unknown>[] } = await this.trx.raw(READ_AND_STORE_EVENTS, {
-      events: rows(events, (e) => ({
-        event_id: e.eventId,
-        type: e.type,
-        visitor_id: e.visitorId,
-        experiment_key: e.experimentKey,
-        goal_key: e.goalKey,
-        payload: e.payload,
-        is_bot: e.isBot,
-        client_at: e.clientAt?.toISOString() ?? null,
-        occurred_at: e.occurredAt.toISOString(),
-      })),
-      project: this.projectId,
-      receivedAt: receivedAt.toISOString(),
-      keys: JSON.stringify(lookups.experimentKeys),
-      visitors: JSON.stringify(lookups.visitorIds),
-      versions: JSON.stringify(lookups.claimedVersions),
-    });
-    const row = result.rows[0] ?? {};
+    const [result] = await this.session.script(
+      READ_AND_STORE_EVENTS({
+        events: rows(events, (e) => ({
+          event_id: e.eventId,
+          type: e.type,
+          visitor_id: e.visitorId,
+          experiment_key: e.experimentKey,
+          goal_key: e.goalKey,
+          payload: e.payload,
+          is_bot: e.isBot,
+          client_at: e.clientAt?.toISOString() ?? null,
+          occurred_at: e.occurredAt.toISOString(),
+        })),
+        project: this.projectId,
+        receivedAt: receivedAt.toISOString(),
+        keys: JSON.stringify(lookups.experimentKeys),
+        visitors: JSON.stringify(lookups.visitorIds),
+        versions: JSON.stringify(lookups.claimedVersions),
+      }),
+    );
+    const row: Row = result?.[0] ?? {};
     const totals = new Map<string, Engagement>();
     for (const t of parsed<(Engagement & { visitorId: string })[]>(row.totals)) {
       const { visitorId, ...engagement } = t;
@@ -417,9 +462,20 @@ export class IngestionTransaction {
     };
   }
 
-  /** Writes every count of the batch (one statement); returns the rows inserted. */
-  async writeCounts(writes: BatchWrites): Promise<BatchWritten> {
-    const result: { rows: Record<string, unknown>[] } = await this.trx.raw(WRITE_COUNTS, {
+  /**
+   * Writes every count of the batch (one statement) and commits, in one round trip; returns
+   * the conversions inserted. Without writes, only commits.
+   * @throws ExposureRaceError when a first exposure to insert was already there (rolled back
+   *   by the caller's session).
+   */
+  async commit(writes: BatchWrites = NO_WRITES): Promise<BatchWritten> {
+    const nothing = Object.values(writes).every((list: readonly unknown[]) => list.length === 0);
+    if (nothing) {
+      await this.session.script('COMMIT');
+      this.open = false;
+      return { conversions: new Set() };
+    }
+    const sql = WRITE_COUNTS({
       project: this.projectId,
       visitors: rows(writes.visitors, (v) => ({
         visitor_id: v.visitorId,
@@ -466,25 +522,41 @@ export class IngestionTransaction {
         conflicting_exposures: c.conflictingExposures,
       })),
     });
-    const row = result.rows[0] ?? {};
-    return {
-      exposures: new Set(parsed<string[]>(row.exposures)),
-      conversions: new Set(parsed<string[]>(row.conversions)),
-    };
+    let results: Row[][];
+    try {
+      results = await this.session.script(`${sql};\nCOMMIT`);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === ASSERTION_FAILED) throw new ExposureRaceError();
+      throw error;
+    }
+    this.open = false;
+    return { conversions: new Set(parsed<string[]>(results[0]?.[0]?.conversions)) };
   }
 }
 
-/** Runs one batch's writes in a transaction, again from the start after an exposure race. */
+/**
+ * Runs batches' transactions, each on a connection of its own, again from the start after an
+ * exposure race.
+ */
 export class IngestionStore {
-  constructor(private readonly db: Knex) {}
+  constructor(private readonly db: Database) {}
 
+  /**
+   * Runs `work` in a new transaction: committed by `work` through `commit`, rolled back when
+   * `work` throws or returns without committing.
+   */
   async transaction<T>(
     projectId: string,
     work: (tx: IngestionTransaction) => Promise<T>,
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.transaction((trx) => work(new IngestionTransaction(trx, projectId)));
+        return await this.db.session(async (session) => {
+          const tx = new IngestionTransaction(session, projectId);
+          const result = await work(tx);
+          if (tx.isOpen) await session.script('ROLLBACK');
+          return result;
+        });
       } catch (error) {
         if (!(error instanceof ExposureRaceError) || attempt > RACE_RETRIES) throw error;
       }
