@@ -725,6 +725,8 @@ async function bench(database: BenchDatabase): Promise<void> {
       rateLimitPerIp: 1_000_000_000,
       rateLimitPerToken: 1_000_000_000,
       trustProxy: 0,
+      signInLinksPerIp: 1,
+      signInLinksPerAddress: 1,
     });
     const listening = createServer(app);
     server = listening;

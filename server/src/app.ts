@@ -1,12 +1,15 @@
+import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Services } from './composition-root.js';
+import { authRouter } from './features/accounts/auth-router.js';
 import { assignmentRouter } from './features/assignment/assignment-router.js';
 import { ingestionRouter } from './features/ingestion/ingestion-router.js';
-import { requireApiKey, requireProjectToken } from './http/auth.js';
+import { requireCaller, requireProjectToken, resolveProjectAccess } from './http/auth.js';
 import { requireContentType } from './http/content-type.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { managementRouter } from './http/management-router.js';
+import { requestLog } from './http/request-log.js';
 import { rejectUnstorableText } from './http/storable-text.js';
 import { limitPerIp, limitPerProject, requireAllowedOrigin, sdkCors } from './http/v1-guards.js';
 
@@ -17,17 +20,24 @@ export interface AppOptions {
   readonly rateLimitPerIp: number;
   /** Express `trust proxy`: reverse-proxy hops in front of the server. */
   readonly trustProxy: number;
+  /** Sign-in links per hour per client IP, and per email address. */
+  readonly signInLinksPerIp: number;
+  readonly signInLinksPerAddress: number;
 }
 
 /** Largest request body, in bytes. */
 export const MAX_BODY_BYTES = 1_048_576;
 
-/** The HTTP app: `/v1` for the SDK (project token), `/api` for management (API key). */
+/**
+ * The HTTP app: `/v1` for the SDK (project token), `/auth` for signing in, `/api` for
+ * management (a session or an API key).
+ */
 export function createApp(services: Services, options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy);
   app.use(helmet());
+  app.use(requestLog(services.logger));
 
   app.get('/health', (_req, res) => {
     res.json({ ok: true, database: services.db.driver });
@@ -48,13 +58,22 @@ export function createApp(services: Services, options: AppOptions): Express {
   v1.use(rejectUnstorableText, assignmentRouter(services.assignment));
   app.use('/v1', v1);
 
+  app.use(cookieParser());
+  app.use(
+    authRouter(services.accounts, {
+      linksPerIpPerHour: options.signInLinksPerIp,
+      linksPerAddressPerHour: options.signInLinksPerAddress,
+    }),
+  );
+
   app.use(
     '/api',
     requireContentType(['application/json']),
     express.json({ limit: MAX_BODY_BYTES }),
     rejectUnstorableText,
-    requireApiKey(services.projects),
+    requireCaller(services.projects, services.accounts),
   );
+  app.use('/api/projects/:projectId', resolveProjectAccess(services.accounts));
   app.use('/api', managementRouter(services));
 
   app.use(notFoundHandler);

@@ -1,6 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Database } from './db/database.js';
 import { DomainEvents } from './domain-events.js';
+import { AccountService } from './features/accounts/account-service.js';
+import { AccountStore } from './features/accounts/account-store.js';
+import { createMailer, type Mailer } from './features/accounts/mailer.js';
+import { SessionTokens } from './features/accounts/session-tokens.js';
 import { AssignmentService } from './features/assignment/assignment-service.js';
 import { RecountService } from './features/audit/recount-service.js';
 import { RecountStore } from './features/audit/recount-store.js';
@@ -25,6 +30,15 @@ export interface ServiceOptions {
   /** The clock, in milliseconds since the epoch (tests move it). */
   readonly now?: () => number;
   readonly decisions?: DecisionServiceOptions;
+  readonly accounts?: AccountOptions;
+}
+
+/** Sign-in: the key that signs sessions, where the dashboard is, and how mail goes out. */
+export interface AccountOptions {
+  readonly sessionSecret: Uint8Array;
+  /** The dashboard's public URL, for links in emails (no trailing slash). */
+  readonly publicUrl: string;
+  readonly mailer: Mailer;
 }
 
 /** Every service, wired once: stores -> services. The HTTP app and the CLI both use this. */
@@ -33,6 +47,7 @@ export interface Services {
   readonly logger: Logger;
   readonly events: DomainEvents;
   readonly projects: ProjectService;
+  readonly accounts: AccountService;
   readonly experimentStore: ExperimentStore;
   readonly goalStore: GoalStore;
   readonly ingestion: IngestionService;
@@ -63,12 +78,26 @@ export function createServices(options: ServiceOptions): Services {
     options.decisions,
   );
   const unsubscribe = decisions.start();
+  // Without options (the command line, some tests): a session key for this process only, and
+  // mail written to the log.
+  const accountOptions = options.accounts ?? {
+    sessionSecret: randomBytes(32),
+    publicUrl: 'http://127.0.0.1:4000',
+    mailer: createMailer(undefined, 'Vibariant <no-reply@localhost>', logger),
+  };
   const experiments = new ExperimentService(experimentStore, decisions, events, now);
   return {
     db,
     logger,
     events,
     projects: new ProjectService(projectStore, now),
+    accounts: new AccountService(
+      new AccountStore(db.knex),
+      new SessionTokens(accountOptions.sessionSecret, now),
+      accountOptions.mailer,
+      { publicUrl: accountOptions.publicUrl },
+      now,
+    ),
     experimentStore,
     goalStore,
     ingestion: new IngestionService(new IngestionStore(db), experimentStore, events, now),

@@ -15,6 +15,16 @@ const environmentSchema = z.object({
   RATE_LIMIT_PER_IP: positiveInt.default(600),
   /** Express `trust proxy` setting: hops of reverse proxies in front of the server. */
   TRUST_PROXY: z.coerce.number().int().min(0).default(0),
+  /** Signs sessions; unset: generated once and kept in the data directory. */
+  JWT_SECRET: z.string().min(32).optional(),
+  /** Where people reach the dashboard, for links in emails. */
+  PUBLIC_URL: z.url().optional(),
+  /** Outgoing mail (nodemailer URL); unset: sign-in links are written to the log. */
+  SMTP_URL: z.string().min(1).optional(),
+  MAIL_FROM: z.string().min(3).default('Vibariant <no-reply@localhost>'),
+  /** Sign-in links per hour, per client IP and per email address. */
+  SIGN_IN_LINKS_PER_IP: positiveInt.default(20),
+  SIGN_IN_LINKS_PER_ADDRESS: positiveInt.default(5),
 });
 
 /** The server's configuration, parsed from the environment. */
@@ -28,6 +38,13 @@ export interface Config {
   readonly rateLimitPerToken: number;
   readonly rateLimitPerIp: number;
   readonly trustProxy: number;
+  readonly jwtSecret: string | undefined;
+  /** No trailing slash. */
+  readonly publicUrl: string;
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  readonly signInLinksPerIp: number;
+  readonly signInLinksPerAddress: number;
 }
 
 /**
@@ -52,5 +69,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerToken: e.RATE_LIMIT_PER_TOKEN,
     rateLimitPerIp: e.RATE_LIMIT_PER_IP,
     trustProxy: e.TRUST_PROXY,
+    jwtSecret: e.JWT_SECRET,
+    publicUrl: (
+      e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`
+    ).replace(/\/+$/, ''),
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    signInLinksPerIp: e.SIGN_IN_LINKS_PER_IP,
+    signInLinksPerAddress: e.SIGN_IN_LINKS_PER_ADDRESS,
   };
 }

@@ -1,8 +1,11 @@
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import { createApp } from './app.js';
 import { createServices } from './composition-root.js';
 import { loadConfig } from './config.js';
 import { migrate, openDatabase } from './db/database.js';
+import { createMailer } from './features/accounts/mailer.js';
+import { loadSessionSecret } from './features/accounts/session-tokens.js';
 import { ensureFirstProject } from './features/projects/first-project.js';
 import { createLogger } from './logger.js';
 
@@ -16,7 +19,15 @@ async function main(): Promise<void> {
     { driver: db.driver, dataDir: db.driver === 'pglite' ? config.dataDir : undefined, applied },
     'database ready',
   );
-  const services = createServices({ db, logger });
+  const services = createServices({
+    db,
+    logger,
+    accounts: {
+      sessionSecret: loadSessionSecret(config.jwtSecret, join(config.dataDir, 'session-secret')),
+      publicUrl: config.publicUrl,
+      mailer: createMailer(config.smtpUrl, config.mailFrom, logger),
+    },
+  });
   const first = await ensureFirstProject(services.projects);
   if (first) {
     logger.info(

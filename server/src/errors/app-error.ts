@@ -30,8 +30,11 @@ export class UnauthorizedError extends AppError {
 
 /** 403: the credential is valid but does not reach this resource. */
 export class ForbiddenError extends AppError {
-  constructor(message = 'This credential cannot access this resource') {
-    super(403, 'forbidden', message);
+  constructor(
+    message = 'This credential cannot access this resource',
+    details: Record<string, unknown> = {},
+  ) {
+    super(403, 'forbidden', message, details);
   }
 }
 

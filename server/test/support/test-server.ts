@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { expect } from 'vitest';
 import { type AppOptions, createApp } from '../../src/app.js';
-import { createServices, type Services } from '../../src/composition-root.js';
+import { type AccountOptions, createServices, type Services } from '../../src/composition-root.js';
 import type { Database } from '../../src/db/database.js';
 import type { IngestOutcome } from '../../src/features/ingestion/ingestion-service.js';
 import { createTestDatabase } from './test-database.js';
@@ -54,6 +54,8 @@ const appOptions = (options: Partial<AppOptions>): AppOptions => ({
   rateLimitPerIp: 1_000_000,
   rateLimitPerToken: 1_000_000,
   trustProxy: 0,
+  signInLinksPerIp: 1_000_000,
+  signInLinksPerAddress: 1_000_000,
   ...options,
 });
 
@@ -87,21 +89,31 @@ function requestFor(url: string): TestServer['request'] {
   };
 }
 
+/** What a test may set besides the app's options. */
+export interface TestServerOptions extends Partial<AppOptions> {
+  /** Sign-in settings (default: a random session key, mail to the silent log). */
+  readonly accounts?: AccountOptions;
+  /** Default: silent. */
+  readonly logger?: Logger;
+}
+
 /**
  * The real app on an ephemeral port over a fresh database (one per test file: start it in
  * `beforeAll`). Rate limits are high unless a test asks otherwise.
  */
-export async function startTestServer(options: Partial<AppOptions> = {}): Promise<TestServer> {
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const { accounts, logger, ...app } = options;
   const db = await createTestDatabase();
   const clock = new TestClock();
   const services = createServices({
     db,
-    logger: pino({ level: 'silent' }),
+    logger: logger ?? pino({ level: 'silent' }),
     now: clock.now,
+    ...(accounts ? { accounts } : {}),
     // Decide at once: tests wait for the decisions with whenIdle().
     decisions: { debounceMs: 0 },
   });
-  const listener = await listen(createApp(services, appOptions(options)));
+  const listener = await listen(createApp(services, appOptions(app)));
   const url = listener.url;
   const request = requestFor(url);
 

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { ForbiddenError } from '../../errors/app-error.js';
 import { authorizeProject, principalOf } from '../../http/auth.js';
 import { parseInput } from '../../validation.js';
 import type { ProjectService } from './project-service.js';
@@ -40,15 +41,39 @@ const projectPatch = z
   .partial()
   .strict();
 
+const projectName = z.object({ name: z.string().trim().min(1).max(200) }).strict();
+
 const named = z.object({ name: z.string().trim().min(1).max(200).default('default') }).strict();
 
 /** `/api/projects/:projectId`: the project, its public tokens and its secret API keys. */
 export function projectRouter(projects: ProjectService): Router {
   const router = Router();
 
-  // The projects this credential reaches: for an API key, its own.
+  // The projects this caller reaches: for an API key its own, for a user their memberships.
   router.get('/projects', async (_req, res) => {
-    res.json({ projects: [await projects.getProject(principalOf(res).projectId)] });
+    const principal = principalOf(res);
+    res.json({
+      projects:
+        principal.kind === 'api_key'
+          ? [await projects.getProject(principal.projectId)]
+          : await projects.listProjectsOf(principal.userId),
+    });
+  });
+
+  // A signed-in user creates a project and becomes its owner; API keys belong to one project.
+  router.post('/projects', async (req, res) => {
+    const principal = principalOf(res);
+    if (principal.kind !== 'user') {
+      throw new ForbiddenError('Only a signed-in user can create a project');
+    }
+    const { name } = parseInput(projectName, req.body ?? {});
+    const created = await projects.createProject(name, principal.userId);
+    res.status(201).json({
+      project: created.project,
+      token: created.token,
+      apiKey: created.apiKey.apiKey,
+      key: created.apiKey.key,
+    });
   });
 
   router.get('/projects/:projectId', async (req, res) => {
@@ -57,7 +82,7 @@ export function projectRouter(projects: ProjectService): Router {
   });
 
   router.patch('/projects/:projectId', async (req, res) => {
-    authorizeProject(res, req.params.projectId);
+    authorizeProject(res, req.params.projectId, 'owner');
     const patch = parseInput(projectPatch, req.body);
     res.json({ project: await projects.updateProject(req.params.projectId, patch) });
   });
@@ -68,31 +93,31 @@ export function projectRouter(projects: ProjectService): Router {
   });
 
   router.post('/projects/:projectId/tokens', async (req, res) => {
-    authorizeProject(res, req.params.projectId);
+    authorizeProject(res, req.params.projectId, 'owner');
     const { name } = parseInput(named, req.body ?? {});
     res.status(201).json({ token: await projects.createToken(req.params.projectId, name) });
   });
 
   router.delete('/projects/:projectId/tokens/:tokenId', async (req, res) => {
-    authorizeProject(res, req.params.projectId);
+    authorizeProject(res, req.params.projectId, 'owner');
     res.json({ token: await projects.revokeToken(req.params.projectId, req.params.tokenId) });
   });
 
   router.get('/projects/:projectId/api-keys', async (req, res) => {
-    authorizeProject(res, req.params.projectId);
+    authorizeProject(res, req.params.projectId, 'owner');
     res.json({ apiKeys: await projects.listApiKeys(req.params.projectId) });
   });
 
   // The key itself is in this response only; afterwards only its prefix is shown.
   router.post('/projects/:projectId/api-keys', async (req, res) => {
-    authorizeProject(res, req.params.projectId);
+    authorizeProject(res, req.params.projectId, 'owner');
     const { name } = parseInput(named, req.body ?? {});
     const { apiKey, key } = await projects.createApiKey(req.params.projectId, name);
     res.status(201).json({ apiKey, key });
   });
 
   router.delete('/projects/:projectId/api-keys/:keyId', async (req, res) => {
-    authorizeProject(res, req.params.projectId);
+    authorizeProject(res, req.params.projectId, 'owner');
     res.json({ apiKey: await projects.revokeApiKey(req.params.projectId, req.params.keyId) });
   });
 

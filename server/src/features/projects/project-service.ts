@@ -28,15 +28,23 @@ export class ProjectService {
   ) {}
 
   /** Creates a project with one project token and one API key. */
-  async createProject(name: string): Promise<{
+  async createProject(
+    name: string,
+    ownerId?: string,
+  ): Promise<{
     project: Project;
     token: ProjectToken;
     apiKey: CreatedApiKey;
   }> {
-    const project = await this.store.insertProject({ id: newId(), name });
+    const project = await this.store.insertProject({ id: newId(), name }, ownerId);
     const token = await this.createToken(project.id, 'default');
     const apiKey = await this.createApiKey(project.id, 'default');
     return { project, token, apiKey };
+  }
+
+  /** The projects the user is a member of, oldest first. */
+  listProjectsOf(userId: string): Promise<Project[]> {
+    return this.store.listProjectsOf(userId);
   }
 
   /** @throws NotFoundError when there is no such project. */

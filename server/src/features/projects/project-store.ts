@@ -101,9 +101,29 @@ const API_KEY_COLUMNS = [
 export class ProjectStore {
   constructor(private readonly db: Knex) {}
 
-  async insertProject(project: { id: string; name: string }): Promise<Project> {
-    const [row] = await this.db('projects').insert(project).returning('*');
-    return toProject(row as ProjectRow);
+  /** Inserts the project and, when given, its first owner, in one transaction. */
+  async insertProject(project: { id: string; name: string }, ownerId?: string): Promise<Project> {
+    return this.db.transaction(async (trx) => {
+      const [row] = await trx('projects').insert(project).returning('*');
+      if (ownerId !== undefined) {
+        await trx('project_members').insert({
+          project_id: project.id,
+          user_id: ownerId,
+          role: 'owner',
+        });
+      }
+      return toProject(row as ProjectRow);
+    });
+  }
+
+  /** The projects the user is a member of, oldest first. */
+  async listProjectsOf(userId: string): Promise<Project[]> {
+    const rows: ProjectRow[] = await this.db('projects as p')
+      .join('project_members as m', 'm.project_id', 'p.id')
+      .where('m.user_id', userId)
+      .orderBy('p.created_at')
+      .select('p.*');
+    return rows.map(toProject);
   }
 
   async findProject(id: string): Promise<Project | undefined> {

@@ -1,0 +1,249 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { ForbiddenError, UnauthorizedError } from '../../errors/app-error.js';
+import { parseInput } from '../../validation.js';
+import { newId } from '../projects/credentials.js';
+import type { AccountStore, Role, User } from './account-store.js';
+import type { Mailer } from './mailer.js';
+import type { SessionTokens } from './session-tokens.js';
+
+/** How long a sign-in link works, in milliseconds: 15 minutes. */
+export const SIGN_IN_LINK_TTL_MS = 15 * 60_000;
+/** How long a sign-in session lasts without being refreshed, in milliseconds: 30 days. */
+export const REFRESH_TTL_MS = 30 * 86_400_000;
+/**
+ * A refresh token replaced less than this many milliseconds ago is refused without revoking its
+ * session: two tabs refreshing at once. Older replays revoke the whole session.
+ */
+const REPLAY_GRACE_MS = 10_000;
+
+const REFRESH_TOKEN_PREFIX = 'vv_rt_';
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,100}$/;
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+const randomToken = () => randomBytes(32).toString('base64url');
+
+const emailSchema = z.object({
+  email: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .max(254)
+    .pipe(z.email({ message: 'must be an email address' })),
+});
+
+const csrfRefused = () =>
+  new ForbiddenError("Send the session's CSRF token in the X-CSRF-Token header", {
+    field: 'x-csrf-token',
+  });
+
+/** A signed-in session as the HTTP layer puts it into cookies. */
+export interface SessionGrant {
+  readonly user: User;
+  readonly sessionId: string;
+  /** JWT, valid for 15 minutes. */
+  readonly accessToken: string;
+  /** Opaque, single use: each refresh hands out the next one. */
+  readonly refreshToken: string;
+  readonly refreshExpiresAt: Date;
+  readonly csrfToken: string;
+}
+
+/** Who an access token belongs to. */
+export interface Authenticated {
+  readonly user: User;
+  readonly sessionId: string;
+}
+
+export interface AccountServiceOptions {
+  /** Where the dashboard is served, for the links in emails (no trailing slash). */
+  readonly publicUrl: string;
+}
+
+/**
+ * Sign-in by email link, sessions (a short-lived access JWT and a rotating refresh token), and
+ * memberships. Times come from `now`, in milliseconds since the epoch.
+ */
+export class AccountService {
+  constructor(
+    private readonly store: AccountStore,
+    private readonly tokens: SessionTokens,
+    private readonly mailer: Mailer,
+    private readonly options: AccountServiceOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Sends a single-use sign-in link to the address in `body.email` (created on first use). The
+   * outcome is the same whether or not the address belongs to a user.
+   * @throws ValidationError (400, field `email`) when it is not an email address.
+   */
+  async requestSignInLink(body: unknown): Promise<void> {
+    const { email } = parseInput(emailSchema, body);
+    const token = randomToken();
+    const at = this.now();
+    await this.store.insertLink({
+      tokenHash: sha256(token),
+      email,
+      projectId: null,
+      role: null,
+      invitedBy: null,
+      createdAt: new Date(at),
+      expiresAt: new Date(at + SIGN_IN_LINK_TTL_MS),
+    });
+    await this.mailer.send({
+      to: email,
+      subject: 'Your Vibariant sign-in link',
+      text: [
+        'Open this link to sign in to Vibariant:',
+        '',
+        this.linkUrl(token),
+        '',
+        'It works once, for 15 minutes. If you did not ask for it, ignore this message.',
+      ].join('\n'),
+    });
+  }
+
+  /**
+   * Uses a sign-in link: creates the user on first sign-in, adds the membership an invitation
+   * carries, and starts a session.
+   * @throws UnauthorizedError (401, field `token`) when the link is unknown, used or expired.
+   */
+  async signInWithLink(token: unknown): Promise<SessionGrant> {
+    const invalid = () =>
+      new UnauthorizedError('This sign-in link is invalid, used or expired', { field: 'token' });
+    if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) throw invalid();
+    const at = new Date(this.now());
+    const link = await this.store.useLink(sha256(token), at);
+    if (!link) throw invalid();
+    const user = await this.store.findOrCreateUser(newId(), link.email, null, at);
+    if (link.projectId && link.role) {
+      await this.store.addMember(link.projectId, user.id, link.role, at);
+    }
+    return this.startSession(user);
+  }
+
+  /** Starts a new sign-in session for `user`. */
+  async startSession(user: User): Promise<SessionGrant> {
+    const sessionId = newId();
+    const refreshToken = REFRESH_TOKEN_PREFIX + randomToken();
+    const at = this.now();
+    const refreshExpiresAt = new Date(at + REFRESH_TTL_MS);
+    await this.store.insertRefreshSession({
+      tokenHash: sha256(refreshToken),
+      familyId: sessionId,
+      userId: user.id,
+      createdAt: new Date(at),
+      expiresAt: refreshExpiresAt,
+    });
+    return this.grant(user, sessionId, refreshToken, refreshExpiresAt);
+  }
+
+  /**
+   * Exchanges a refresh token for a new access token and the next refresh token, given the
+   * session's CSRF token. A token that was already exchanged (more than a few seconds ago)
+   * revokes its whole session.
+   * @throws UnauthorizedError (401) when the token is missing, unknown, replaced, revoked or
+   *   expired; ForbiddenError (403, field `x-csrf-token`) without the session's CSRF token.
+   */
+  async refresh(
+    refreshToken: string | undefined,
+    csrfToken: string | undefined,
+  ): Promise<SessionGrant> {
+    const refused = () => new UnauthorizedError('Sign in again', { field: 'refresh_token' });
+    if (!refreshToken?.startsWith(REFRESH_TOKEN_PREFIX)) throw refused();
+    const hash = sha256(refreshToken);
+    const session = await this.store.findRefreshSession(hash);
+    const at = this.now();
+    if (!session || session.revokedAt || session.expiresAt.getTime() <= at) throw refused();
+    if (!this.tokens.checkCsrf(session.familyId, csrfToken)) throw csrfRefused();
+    if (session.replacedAt) {
+      if (at - session.replacedAt.getTime() > REPLAY_GRACE_MS) {
+        await this.store.revokeFamily(session.familyId, new Date(at));
+      }
+      throw refused();
+    }
+    const user = await this.store.findUserById(session.userId);
+    if (!user) throw refused();
+    const next = REFRESH_TOKEN_PREFIX + randomToken();
+    const expiresAt = new Date(at + REFRESH_TTL_MS);
+    const rotated = await this.store.rotateRefreshSession(
+      hash,
+      { tokenHash: sha256(next), familyId: session.familyId, userId: user.id, expiresAt },
+      new Date(at),
+    );
+    if (!rotated) throw refused();
+    return this.grant(user, session.familyId, next, expiresAt);
+  }
+
+  /**
+   * Ends the session the refresh token belongs to (every token of it), given the session's CSRF
+   * token. Without a known token there is nothing to end.
+   * @throws ForbiddenError (403, field `x-csrf-token`) without the session's CSRF token.
+   */
+  async signOut(refreshToken: string | undefined, csrfToken: string | undefined): Promise<void> {
+    if (!refreshToken?.startsWith(REFRESH_TOKEN_PREFIX)) return;
+    const session = await this.store.findRefreshSession(sha256(refreshToken));
+    if (!session) return;
+    if (!this.tokens.checkCsrf(session.familyId, csrfToken)) throw csrfRefused();
+    await this.store.revokeFamily(session.familyId, new Date(this.now()));
+  }
+
+  /**
+   * The user and session of a valid access token whose session is still live; undefined
+   * otherwise (malformed, tampered, expired, signed out).
+   */
+  async authenticate(accessToken: string): Promise<Authenticated | undefined> {
+    const claims = await this.tokens.verify(accessToken);
+    if (!claims) return undefined;
+    if (!(await this.store.isSessionLive(claims.sessionId, new Date(this.now())))) return undefined;
+    const user = await this.store.findUserById(claims.userId);
+    return user ? { user, sessionId: claims.sessionId } : undefined;
+  }
+
+  /** The session's CSRF token, which the dashboard echoes in `X-CSRF-Token`. */
+  csrfTokenOf(sessionId: string): string {
+    return this.tokens.csrfToken(sessionId);
+  }
+
+  /** Whether `presented` is the CSRF token of the session (constant-time comparison). */
+  checkCsrf(sessionId: string, presented: string | undefined): boolean {
+    return this.tokens.checkCsrf(sessionId, presented);
+  }
+
+  /** The user's role in the project, or undefined when not a member. */
+  roleOf(projectId: string, userId: string): Promise<Role | undefined> {
+    return this.store.roleOf(projectId, userId);
+  }
+
+  /** The projects the user belongs to, with the role in each. */
+  membershipsOf(userId: string): Promise<{ projectId: string; role: Role }[]> {
+    return this.store.membershipsOf(userId);
+  }
+
+  /** Makes the user a member of a project (the creator of a project is its first owner). */
+  async addMember(projectId: string, userId: string, role: Role): Promise<void> {
+    await this.store.addMember(projectId, userId, role, new Date(this.now()));
+  }
+
+  /** The URL a sign-in link opens. */
+  private linkUrl(token: string): string {
+    return `${this.options.publicUrl}/auth/magic-link/verify?token=${token}`;
+  }
+
+  private async grant(
+    user: User,
+    sessionId: string,
+    refreshToken: string,
+    refreshExpiresAt: Date,
+  ): Promise<SessionGrant> {
+    return {
+      user,
+      sessionId,
+      accessToken: await this.tokens.sign({ userId: user.id, sessionId }),
+      refreshToken,
+      refreshExpiresAt,
+      csrfToken: this.tokens.csrfToken(sessionId),
+    };
+  }
+}

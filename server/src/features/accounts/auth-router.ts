@@ -1,0 +1,127 @@
+import express, { type Request, type Response, Router } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { AppError, UnauthorizedError } from '../../errors/app-error.js';
+import {
+  ACCESS_COOKIE,
+  CSRF_HEADER,
+  clearSessionCookies,
+  cookieOf,
+  REFRESH_COOKIE,
+  setSessionCookies,
+} from '../../http/session-cookies.js';
+import type { AccountService } from './account-service.js';
+
+export interface AuthRouterOptions {
+  /** Sign-in links requested per hour from one IP address. */
+  readonly linksPerIpPerHour: number;
+  /** Sign-in links requested per hour for one email address. */
+  readonly linksPerAddressPerHour: number;
+}
+
+const HOUR_MS = 3_600_000;
+
+/** 429 naming what was limited, as on /v1. */
+const tooMany = (field: string) => (_req: Request, res: Response) => {
+  throw new AppError(429, 'rate_limited', `Too many sign-in links for this ${field}; retry later`, {
+    field,
+    retryAfterSeconds: Number(res.getHeader('Retry-After') ?? 3600),
+  });
+};
+
+/** The address a request asks a link for, normalized as the service does (for the limit). */
+const addressOf = (req: Request): string => {
+  const email = (req.body as { email?: unknown } | undefined)?.email;
+  return typeof email === 'string' ? email.trim().toLowerCase() : '';
+};
+
+/**
+ * `/auth`: the only dashboard routes open without a session. Sign-in links (request, then use),
+ * refresh, sign-out and the current user.
+ */
+export function authRouter(accounts: AccountService, options: AuthRouterOptions): Router {
+  const router = Router();
+  const json = express.json({ limit: 16_384 });
+  const form = express.urlencoded({ extended: false, limit: 16_384 });
+
+  const perIp = rateLimit({
+    windowMs: HOUR_MS,
+    limit: options.linksPerIpPerHour,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: (req) => ipKeyGenerator(req.ip ?? 'unknown'),
+    handler: tooMany('ip'),
+  });
+  const perAddress = rateLimit({
+    windowMs: HOUR_MS,
+    limit: options.linksPerAddressPerHour,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: addressOf,
+    handler: tooMany('email'),
+  });
+
+  // The same answer whether or not the address belongs to someone.
+  router.post('/auth/magic-link', json, perIp, perAddress, async (req, res) => {
+    await accounts.requestSignInLink(req.body);
+    res.status(202).json({ ok: true });
+  });
+
+  // What the emailed link opens: a page whose button uses the link, so that mail scanners that
+  // fetch links do not use it up.
+  router.get('/auth/magic-link/verify', (req, res) => {
+    const token = typeof req.query.token === 'string' ? req.query.token : '';
+    res
+      .type('html')
+      .send(
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Sign in to Vibariant</title></head><body><main><h1>Sign in to Vibariant</h1><form method="post" action="/auth/magic-link/verify"><input type="hidden" name="token" value="${escapeHtml(token)}"><button type="submit">Sign in</button></form></main></body></html>`,
+      );
+  });
+
+  // Uses a link: from that page (a form: redirects to the dashboard) or from the dashboard
+  // itself (JSON: answers the user and the CSRF token).
+  router.post('/auth/magic-link/verify', json, form, async (req, res) => {
+    const grant = await accounts.signInWithLink(
+      (req.body as { token?: unknown } | undefined)?.token,
+    );
+    setSessionCookies(req, res, grant);
+    if (req.is('application/json')) {
+      res.json({ user: grant.user, csrfToken: grant.csrfToken });
+    } else {
+      res.redirect(303, '/');
+    }
+  });
+
+  router.post('/auth/refresh', async (req, res) => {
+    try {
+      const grant = await accounts.refresh(cookieOf(req, REFRESH_COOKIE), req.get(CSRF_HEADER));
+      setSessionCookies(req, res, grant);
+      res.json({ user: grant.user, csrfToken: grant.csrfToken });
+    } catch (error) {
+      if (error instanceof UnauthorizedError) clearSessionCookies(req, res);
+      throw error;
+    }
+  });
+
+  router.post('/auth/logout', async (req, res) => {
+    await accounts.signOut(cookieOf(req, REFRESH_COOKIE), req.get(CSRF_HEADER));
+    clearSessionCookies(req, res);
+    res.status(204).end();
+  });
+
+  router.get('/auth/me', async (req, res) => {
+    const accessToken = cookieOf(req, ACCESS_COOKIE);
+    const session = accessToken ? await accounts.authenticate(accessToken) : undefined;
+    if (!session) throw new UnauthorizedError('Not signed in', { field: 'session' });
+    res.json({
+      user: session.user,
+      memberships: await accounts.membershipsOf(session.user.id),
+      csrfToken: accounts.csrfTokenOf(session.sessionId),
+    });
+  });
+
+  return router;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

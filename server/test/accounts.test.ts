@@ -1,0 +1,392 @@
+/**
+ * Signing in by email link over a real SMTP exchange, sessions in cookies (access JWT, rotating
+ * refresh token, CSRF token), and the management API reached with a session.
+ */
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMailer } from '../src/features/accounts/mailer.js';
+import { CookieJar } from './support/cookie-jar.js';
+import { type Mailbox, startMailbox } from './support/mailbox.js';
+import { BROWSER_USER_AGENT, startTestServer, type TestServer } from './support/test-server.js';
+
+const PUBLIC_URL = 'https://vibariant.example.com';
+
+let server: TestServer;
+let mailbox: Mailbox;
+/** Everything the server logged, as JSON lines. */
+const logged: string[] = [];
+
+beforeAll(async () => {
+  mailbox = await startMailbox();
+  const logger = pino(
+    { level: 'debug' },
+    new Writable({
+      write(chunk, _encoding, done) {
+        logged.push(String(chunk));
+        done();
+      },
+    }),
+  );
+  server = await startTestServer({
+    logger,
+    trustProxy: 1,
+    accounts: {
+      sessionSecret: randomBytes(32),
+      publicUrl: PUBLIC_URL,
+      mailer: createMailer(mailbox.url, 'Vibariant <no-reply@vibariant.example.com>', logger),
+    },
+  });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await mailbox?.close();
+});
+
+/** A browser: a cookie jar, and the CSRF token echoed from its cookie on state changes. */
+class Browser {
+  readonly jar = new CookieJar();
+
+  constructor(private readonly headers: Record<string, string> = {}) {}
+
+  async fetch(
+    method: string,
+    path: string,
+    options: { json?: unknown; form?: Record<string, string>; csrf?: boolean } = {},
+  ) {
+    const headers: Record<string, string> = { 'user-agent': BROWSER_USER_AGENT, ...this.headers };
+    const cookie = this.jar.header(path);
+    if (cookie) headers.cookie = cookie;
+    let body: string | undefined;
+    if (options.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.json);
+    } else if (options.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(options.form).toString();
+    }
+    const csrf = this.jar.get('vv_csrf');
+    if (options.csrf !== false && csrf && method !== 'GET') headers['x-csrf-token'] = csrf;
+    const response = await fetch(server.url + path, {
+      method,
+      headers,
+      body: body ?? null,
+      redirect: 'manual',
+    });
+    const setCookies = this.jar.store(response.headers);
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // HTML or empty
+    }
+    // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
+    return { status: response.status, headers: response.headers, setCookies, body: parsed as any };
+  }
+}
+
+/** Asks for a link and returns the token the email carries. */
+async function requestLink(browser: Browser, email: string): Promise<string> {
+  const asked = await browser.fetch('POST', '/auth/magic-link', { json: { email } });
+  expect(asked.status).toBe(202);
+  const mail = await mailbox.next(email);
+  const match =
+    /https:\/\/vibariant\.example\.com\/auth\/magic-link\/verify\?token=([A-Za-z0-9_-]+)/.exec(
+      mail.text,
+    );
+  expect(match, mail.text).not.toBeNull();
+  return match?.[1] as string;
+}
+
+/** Signs in through an emailed link. */
+async function signIn(email: string, headers: Record<string, string> = {}): Promise<Browser> {
+  const browser = new Browser(headers);
+  const token = await requestLink(browser, email);
+  const verified = await browser.fetch('POST', '/auth/magic-link/verify', { json: { token } });
+  expect(verified.status).toBe(200);
+  return browser;
+}
+
+describe('sign-in by email link', () => {
+  it('sends a link over SMTP; using it signs in with HttpOnly, SameSite=Lax cookies', async () => {
+    const browser = new Browser();
+    const token = await requestLink(browser, 'ada@example.com');
+    const mail = mailbox.messages.find((m) => m.to.includes('ada@example.com'));
+    expect(mail?.from).toBe('no-reply@vibariant.example.com');
+    expect(mail?.subject).toBe('Your Vibariant sign-in link');
+
+    // The link opens a page whose button uses it (mail scanners that fetch links do not).
+    const page = await browser.fetch('GET', `/auth/magic-link/verify?token=${token}`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.body).toContain(`name="token" value="${token}"`);
+    expect(page.setCookies).toEqual([]);
+
+    const verified = await browser.fetch('POST', '/auth/magic-link/verify', { form: { token } });
+    expect(verified.status).toBe(303);
+    expect(verified.headers.get('location')).toBe('/');
+    const cookies = Object.fromEntries(verified.setCookies.map((c) => [c.name, c]));
+    expect(Object.keys(cookies).sort()).toEqual(['vv_access', 'vv_csrf', 'vv_refresh']);
+    expect(cookies.vv_access?.attributes).toMatchObject({
+      httponly: '',
+      samesite: 'Lax',
+      path: '/',
+    });
+    expect(cookies.vv_refresh?.attributes).toMatchObject({
+      httponly: '',
+      samesite: 'Lax',
+      path: '/auth',
+    });
+    expect(cookies.vv_csrf?.attributes).toMatchObject({ samesite: 'Lax', path: '/' });
+    expect(cookies.vv_csrf?.attributes).not.toHaveProperty('httponly');
+    // Plain HTTP: no Secure flag (the browser would drop the cookies).
+    for (const cookie of verified.setCookies)
+      expect(cookie.attributes).not.toHaveProperty('secure');
+
+    const me = await browser.fetch('GET', '/auth/me');
+    expect(me.status).toBe(200);
+    expect(me.body.user.email).toBe('ada@example.com');
+    expect(me.body.memberships).toEqual([]);
+    expect(me.body.csrfToken).toBe(browser.jar.get('vv_csrf'));
+  });
+
+  it('marks cookies Secure when the request came over HTTPS through a trusted proxy', async () => {
+    const browser = await signIn('grace@example.com', { 'x-forwarded-proto': 'https' });
+    const refreshed = await browser.fetch('POST', '/auth/refresh');
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.setCookies).toHaveLength(3);
+    for (const cookie of refreshed.setCookies) expect(cookie.attributes).toHaveProperty('secure');
+  });
+
+  it('answers the same for a known and an unknown address, and names a bad one', async () => {
+    await signIn('known@example.com');
+    const browser = new Browser();
+    const known = await browser.fetch('POST', '/auth/magic-link', {
+      json: { email: 'known@example.com' },
+    });
+    const unknown = await browser.fetch('POST', '/auth/magic-link', {
+      json: { email: 'nobody-yet@example.com' },
+    });
+    expect([known.status, known.body]).toEqual([unknown.status, unknown.body]);
+    expect(known.status).toBe(202);
+    await mailbox.next('known@example.com');
+    await mailbox.next('nobody-yet@example.com');
+
+    for (const body of [
+      {},
+      { email: 'not an address' },
+      { email: 42 },
+      { email: `${'a'.repeat(250)}@x.io` },
+    ]) {
+      const bad = await browser.fetch('POST', '/auth/magic-link', { json: body });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.details.field).toBe('email');
+    }
+  });
+
+  it('uses a link once, refuses it after 15 minutes, and refuses a tampered one', async () => {
+    const browser = new Browser();
+    const token = await requestLink(browser, 'once@example.com');
+    expect(
+      (await browser.fetch('POST', '/auth/magic-link/verify', { json: { token } })).status,
+    ).toBe(200);
+    const again = await new Browser().fetch('POST', '/auth/magic-link/verify', { json: { token } });
+    expect(again.status).toBe(401);
+    expect(again.body.error.details.field).toBe('token');
+    expect(again.setCookies).toEqual([]);
+
+    const late = await requestLink(browser, 'late@example.com');
+    server.clock.advance(15 * 60_000);
+    expect(
+      (await new Browser().fetch('POST', '/auth/magic-link/verify', { json: { token: late } }))
+        .status,
+    ).toBe(401);
+
+    const fresh = await requestLink(browser, 'tamper@example.com');
+    const flipped = fresh.at(-1) === 'A' ? 'B' : 'A';
+    for (const tampered of [
+      fresh.slice(0, -1) + flipped,
+      `${fresh}x`,
+      fresh.slice(1),
+      '',
+      'x'.repeat(5000),
+    ]) {
+      const res = await new Browser().fetch('POST', '/auth/magic-link/verify', {
+        json: { token: tampered },
+      });
+      expect(res.status).toBe(401);
+    }
+    // The untouched link still works: the failures did not use it up.
+    expect(
+      (await new Browser().fetch('POST', '/auth/magic-link/verify', { json: { token: fresh } }))
+        .status,
+    ).toBe(200);
+  });
+});
+
+describe('sessions', () => {
+  it('reaches /api with the session, and a state change needs the CSRF token', async () => {
+    const browser = await signIn('owner@example.com');
+    expect((await browser.fetch('GET', '/api/projects')).body).toEqual({ projects: [] });
+
+    const withoutCsrf = await browser.fetch('POST', '/api/projects', {
+      json: { name: 'Landing page' },
+      csrf: false,
+    });
+    expect(withoutCsrf.status).toBe(403);
+    expect(withoutCsrf.body.error.details.field).toBe('x-csrf-token');
+    const otherCsrf = await signIn('someone-else@example.com');
+    const wrongCsrf = await fetch(`${server.url}/api/projects`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        cookie: browser.jar.header('/api'),
+        'x-csrf-token': otherCsrf.jar.get('vv_csrf') as string,
+      },
+      body: JSON.stringify({ name: 'Landing page' }),
+    });
+    expect(wrongCsrf.status).toBe(403);
+
+    const created = await browser.fetch('POST', '/api/projects', {
+      json: { name: 'Landing page' },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.project.name).toBe('Landing page');
+    expect(created.body.token.token).toMatch(/^vv_proj_/);
+    const projectId = created.body.project.id as string;
+    const listed = await browser.fetch('GET', '/api/projects');
+    expect(listed.body.projects.map((p: { id: string }) => p.id)).toEqual([projectId]);
+    const me = await browser.fetch('GET', '/auth/me');
+    expect(me.body.memberships).toEqual([{ projectId, role: 'owner' }]);
+
+    const experiment = await browser.fetch('POST', `/api/projects/${projectId}/experiments`, {
+      json: { key: 'hero', name: 'Hero', variants: [{ key: 'control' }, { key: 'bold' }] },
+    });
+    expect(experiment.status).toBe(201);
+    // Another user is no member: refused, as for a project that does not exist.
+    const stranger = await otherCsrf.fetch('GET', `/api/projects/${projectId}/experiments`);
+    const nowhere = await otherCsrf.fetch('GET', '/api/projects/no-such-project/experiments');
+    expect([stranger.status, stranger.body]).toEqual([nowhere.status, nowhere.body]);
+    expect(stranger.status).toBe(403);
+  });
+
+  it('expires the access token after 15 minutes; refreshing rotates the refresh token', async () => {
+    const browser = await signIn('rotate@example.com');
+    const firstRefresh = browser.jar.get('vv_refresh') as string;
+    server.clock.advance(15 * 60_000);
+    const expired = await browser.fetch('GET', '/api/projects');
+    expect(expired.status).toBe(401);
+    expect(expired.body.error.details.field).toBe('session');
+
+    const refreshed = await browser.fetch('POST', '/auth/refresh');
+    expect(refreshed.status).toBe(200);
+    expect(browser.jar.get('vv_refresh')).not.toBe(firstRefresh);
+    expect((await browser.fetch('GET', '/api/projects')).status).toBe(200);
+
+    // Refresh needs the CSRF token too.
+    const noCsrf = await browser.fetch('POST', '/auth/refresh', { csrf: false });
+    expect(noCsrf.status).toBe(403);
+
+    // The replaced token again, within seconds (two tabs): refused, the session lives on.
+    const replay = new Browser();
+    replay.jar.set('vv_refresh', firstRefresh, '/auth');
+    replay.jar.set('vv_csrf', browser.jar.get('vv_csrf') as string);
+    expect((await replay.fetch('POST', '/auth/refresh')).status).toBe(401);
+    expect((await browser.fetch('GET', '/api/projects')).status).toBe(200);
+
+    // Later: a replayed token was stolen; the whole session ends.
+    server.clock.advance(11_000);
+    replay.jar.set('vv_refresh', firstRefresh, '/auth');
+    replay.jar.set('vv_csrf', browser.jar.get('vv_csrf') as string);
+    expect((await replay.fetch('POST', '/auth/refresh')).status).toBe(401);
+    expect((await browser.fetch('GET', '/api/projects')).status).toBe(401);
+    expect((await browser.fetch('POST', '/auth/refresh')).status).toBe(401);
+  });
+
+  it('signs out: cookies cleared, the session revoked for its access and refresh tokens', async () => {
+    const browser = await signIn('leave@example.com');
+    const access = browser.jar.get('vv_access') as string;
+    const refresh = browser.jar.get('vv_refresh') as string;
+    const csrf = browser.jar.get('vv_csrf') as string;
+
+    expect((await browser.fetch('POST', '/auth/logout', { csrf: false })).status).toBe(403);
+    const out = await browser.fetch('POST', '/auth/logout');
+    expect(out.status).toBe(204);
+    expect(browser.jar.get('vv_access')).toBeUndefined();
+    expect(browser.jar.get('vv_refresh')).toBeUndefined();
+
+    // The old cookies, replayed, are refused although the JWT has not expired.
+    const thief = new Browser();
+    thief.jar.set('vv_access', access);
+    thief.jar.set('vv_refresh', refresh, '/auth');
+    thief.jar.set('vv_csrf', csrf);
+    expect((await thief.fetch('GET', '/api/projects')).status).toBe(401);
+    expect((await thief.fetch('GET', '/auth/me')).status).toBe(401);
+    expect((await thief.fetch('POST', '/auth/refresh')).status).toBe(401);
+  });
+
+  it('refuses forged and malformed access tokens', async () => {
+    const browser = await signIn('forge@example.com');
+    const access = browser.jar.get('vv_access') as string;
+    const [header, payload, signature] = access.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    const otherUser = Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString(
+      'base64url',
+    );
+    const unsigned = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
+    for (const forged of [
+      `${header}.${otherUser}.${signature}`,
+      `${unsigned}.${payload}.`,
+      `${header}.${payload}.${signature.slice(0, -2)}`,
+      'not-a-jwt',
+    ]) {
+      const thief = new Browser();
+      thief.jar.set('vv_access', forged);
+      const res = await thief.fetch('GET', '/api/projects');
+      expect(res.status).toBe(401);
+    }
+  });
+});
+
+describe('abuse and secrets', () => {
+  it('limits sign-in links per address and per IP with 429s naming which', async () => {
+    const limited = await server.listenApp({ signInLinksPerAddress: 2, signInLinksPerIp: 4 });
+    try {
+      const ask = (email: string) =>
+        limited.request('POST', '/auth/magic-link', { body: { email } });
+      expect((await ask('flood@example.com')).status).toBe(202);
+      expect((await ask('Flood@Example.com ')).status).toBe(202);
+      const third = await ask('flood@example.com');
+      expect(third.status).toBe(429);
+      expect(third.body.error.details.field).toBe('email');
+      expect((await ask('other@example.com')).status).toBe(202);
+      const fifth = await ask('another@example.com');
+      expect(fifth.status).toBe(429);
+      expect(fifth.body.error.details.field).toBe('ip');
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('never writes a link, token, session or key into the log', async () => {
+    const browser = new Browser();
+    const token = await requestLink(browser, 'quiet@example.com');
+    await browser.fetch('GET', `/auth/magic-link/verify?token=${token}`);
+    await browser.fetch('POST', '/auth/magic-link/verify', { json: { token } });
+    await browser.fetch('POST', '/auth/refresh');
+    await browser.fetch('POST', '/api/projects', { json: { name: 'Quiet' } });
+    await browser.fetch('POST', '/auth/magic-link/verify', { json: { token } }); // 401, logged?
+    await browser.fetch('POST', '/auth/logout');
+    const log = logged.join('');
+    // Every request was logged, with its path but not its query string.
+    expect(log).toContain('"path":"/auth/magic-link/verify"');
+    expect(log).toContain('"path":"/auth/logout"');
+    for (const secret of [token, browser.jar.get('vv_csrf')]) {
+      if (secret) expect(log).not.toContain(secret);
+    }
+    expect(log).not.toMatch(/vv_rt_|vv_sk_|eyJhbGciOi/);
+  });
+});
