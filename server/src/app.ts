@@ -61,6 +61,7 @@ export function createApp(services: Services, options: AppOptions): Express {
   app.use(cookieParser());
   app.use(
     authRouter(services.accounts, {
+      github: services.github,
       linksPerIpPerHour: options.signInLinksPerIp,
       linksPerAddressPerHour: options.signInLinksPerAddress,
     }),

@@ -4,6 +4,7 @@ import type { Database } from './db/database.js';
 import { DomainEvents } from './domain-events.js';
 import { AccountService } from './features/accounts/account-service.js';
 import { AccountStore } from './features/accounts/account-store.js';
+import { GitHubOAuth, type GitHubSettings } from './features/accounts/github-oauth.js';
 import { createMailer, type Mailer } from './features/accounts/mailer.js';
 import { SessionTokens } from './features/accounts/session-tokens.js';
 import { AssignmentService } from './features/assignment/assignment-service.js';
@@ -39,6 +40,8 @@ export interface AccountOptions {
   /** The dashboard's public URL, for links in emails (no trailing slash). */
   readonly publicUrl: string;
   readonly mailer: Mailer;
+  /** GitHub sign-in; absent: not offered. */
+  readonly github?: GitHubSettings | undefined;
 }
 
 /** Every service, wired once: stores -> services. The HTTP app and the CLI both use this. */
@@ -48,6 +51,8 @@ export interface Services {
   readonly events: DomainEvents;
   readonly projects: ProjectService;
   readonly accounts: AccountService;
+  /** GitHub sign-in, when configured. */
+  readonly github: GitHubOAuth | undefined;
   readonly experimentStore: ExperimentStore;
   readonly goalStore: GoalStore;
   readonly ingestion: IngestionService;
@@ -80,7 +85,7 @@ export function createServices(options: ServiceOptions): Services {
   const unsubscribe = decisions.start();
   // Without options (the command line, some tests): a session key for this process only, and
   // mail written to the log.
-  const accountOptions = options.accounts ?? {
+  const accountOptions: AccountOptions = options.accounts ?? {
     sessionSecret: randomBytes(32),
     publicUrl: 'http://127.0.0.1:4000',
     mailer: createMailer(undefined, 'Vibariant <no-reply@localhost>', logger),
@@ -98,6 +103,9 @@ export function createServices(options: ServiceOptions): Services {
       { publicUrl: accountOptions.publicUrl },
       now,
     ),
+    github: accountOptions.github
+      ? new GitHubOAuth(accountOptions.github, `${accountOptions.publicUrl}/auth/github/callback`)
+      : undefined,
     experimentStore,
     goalStore,
     ingestion: new IngestionService(new IngestionStore(db), experimentStore, events, now),

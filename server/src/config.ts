@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import type { GitHubSettings } from './features/accounts/github-oauth.js';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
@@ -22,6 +23,12 @@ const environmentSchema = z.object({
   /** Outgoing mail (nodemailer URL); unset: sign-in links are written to the log. */
   SMTP_URL: z.string().min(1).optional(),
   MAIL_FROM: z.string().min(3).default('Vibariant <no-reply@localhost>'),
+  /** GitHub sign-in (an OAuth app); both unset: not offered. */
+  GITHUB_CLIENT_ID: z.string().min(1).optional(),
+  GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+  GITHUB_AUTHORIZE_URL: z.url().default('https://github.com/login/oauth/authorize'),
+  GITHUB_TOKEN_URL: z.url().default('https://github.com/login/oauth/access_token'),
+  GITHUB_API_URL: z.url().default('https://api.github.com'),
   /** Sign-in links per hour, per client IP and per email address. */
   SIGN_IN_LINKS_PER_IP: positiveInt.default(20),
   SIGN_IN_LINKS_PER_ADDRESS: positiveInt.default(5),
@@ -45,6 +52,7 @@ export interface Config {
   readonly mailFrom: string;
   readonly signInLinksPerIp: number;
   readonly signInLinksPerAddress: number;
+  readonly github: GitHubSettings | undefined;
 }
 
 /**
@@ -58,6 +66,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  if ((e.GITHUB_CLIENT_ID === undefined) !== (e.GITHUB_CLIENT_SECRET === undefined)) {
+    throw new Error(
+      'Invalid configuration: GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET: set both, or neither',
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -77,5 +90,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: e.MAIL_FROM,
     signInLinksPerIp: e.SIGN_IN_LINKS_PER_IP,
     signInLinksPerAddress: e.SIGN_IN_LINKS_PER_ADDRESS,
+    github:
+      e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET
+        ? {
+            clientId: e.GITHUB_CLIENT_ID,
+            clientSecret: e.GITHUB_CLIENT_SECRET,
+            authorizeUrl: e.GITHUB_AUTHORIZE_URL,
+            tokenUrl: e.GITHUB_TOKEN_URL,
+            apiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),
+          }
+        : undefined,
   };
 }

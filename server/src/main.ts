@@ -26,6 +26,7 @@ async function main(): Promise<void> {
       sessionSecret: loadSessionSecret(config.jwtSecret, join(config.dataDir, 'session-secret')),
       publicUrl: config.publicUrl,
       mailer: createMailer(config.smtpUrl, config.mailFrom, logger),
+      github: config.github,
     },
   });
   const first = await ensureFirstProject(services.projects);

@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMailer } from '../src/features/accounts/mailer.js';
 import { CookieJar } from './support/cookie-jar.js';
+import { type FakeAccount, type FakeGitHub, startFakeGitHub } from './support/fake-github.js';
 import { type Mailbox, startMailbox } from './support/mailbox.js';
 import { BROWSER_USER_AGENT, startTestServer, type TestServer } from './support/test-server.js';
 
@@ -15,11 +16,13 @@ const PUBLIC_URL = 'https://vibariant.example.com';
 
 let server: TestServer;
 let mailbox: Mailbox;
+let github: FakeGitHub;
 /** Everything the server logged, as JSON lines. */
 const logged: string[] = [];
 
 beforeAll(async () => {
   mailbox = await startMailbox();
+  github = await startFakeGitHub();
   const logger = pino(
     { level: 'debug' },
     new Writable({
@@ -36,6 +39,7 @@ beforeAll(async () => {
       sessionSecret: randomBytes(32),
       publicUrl: PUBLIC_URL,
       mailer: createMailer(mailbox.url, 'Vibariant <no-reply@vibariant.example.com>', logger),
+      github: github.settings,
     },
   });
 });
@@ -43,6 +47,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await mailbox?.close();
+  await github?.close();
 });
 
 /** A browser: a cookie jar, and the CSRF token echoed from its cookie on state changes. */
@@ -224,6 +229,132 @@ describe('sign-in by email link', () => {
       (await new Browser().fetch('POST', '/auth/magic-link/verify', { json: { token: fresh } }))
         .status,
     ).toBe(200);
+  });
+});
+
+/**
+ * Signs in with GitHub as a browser would: our redirect to GitHub, GitHub's redirect back (the
+ * public URL standing for the test server), and the callback. Returns the callback's response.
+ */
+async function signInWithGitHub(browser: Browser, account: FakeAccount) {
+  github.signInAs(account);
+  const start = await browser.fetch('GET', '/auth/github');
+  expect(start.status).toBe(302);
+  const atGitHub = await fetch(start.headers.get('location') as string, { redirect: 'manual' });
+  expect(atGitHub.status).toBe(302);
+  const back = new URL(atGitHub.headers.get('location') as string);
+  expect(back.origin).toBe(PUBLIC_URL);
+  return browser.fetch('GET', back.pathname + back.search);
+}
+
+const octocat: FakeAccount = {
+  id: 583231,
+  login: 'octocat',
+  name: 'The Octocat',
+  emails: [
+    { email: 'octo-old@example.com', primary: false, verified: true },
+    { email: 'Octocat@Example.com', primary: true, verified: true },
+  ],
+};
+
+describe('sign-in with GitHub', () => {
+  it('runs the code flow with state and PKCE, and signs in by the primary verified email', async () => {
+    const providers = await new Browser().fetch('GET', '/auth/providers');
+    expect(providers.body).toEqual({ email: true, github: true });
+
+    const browser = new Browser();
+    const done = await signInWithGitHub(browser, octocat);
+    expect(done.status).toBe(303);
+    expect(done.headers.get('location')).toBe('/');
+    const asked = github.authorizeRequests.at(-1) as URLSearchParams;
+    expect(asked.get('redirect_uri')).toBe(`${PUBLIC_URL}/auth/github/callback`);
+    expect(asked.get('code_challenge_method')).toBe('S256');
+    expect(asked.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(asked.get('scope')).toBe('read:user user:email');
+    expect(browser.jar.get('vv_oauth')).toBeUndefined();
+    const me = await browser.fetch('GET', '/auth/me');
+    expect(me.body.user.email).toBe('octocat@example.com');
+
+    // Again: the same user, found by the linked GitHub account.
+    const again = new Browser();
+    await signInWithGitHub(again, {
+      ...octocat,
+      emails: [{ email: 'new@example.com', primary: true, verified: true }],
+    });
+    expect((await again.fetch('GET', '/auth/me')).body.user.id).toBe(me.body.user.id);
+  });
+
+  it('links a GitHub account to the user who signed in by email with its verified address', async () => {
+    const byEmail = await signIn('linus@example.com');
+    const user = (await byEmail.fetch('GET', '/auth/me')).body.user;
+    const browser = new Browser();
+    await signInWithGitHub(browser, {
+      id: 1024,
+      login: 'linus',
+      name: null,
+      emails: [{ email: 'linus@example.com', primary: true, verified: true }],
+    });
+    expect((await browser.fetch('GET', '/auth/me')).body.user.id).toBe(user.id);
+  });
+
+  it('refuses a callback whose state this browser was not given', async () => {
+    github.signInAs(octocat);
+    const victim = new Browser();
+    const start = await victim.fetch('GET', '/auth/github');
+    const cookie = victim.jar.get('vv_oauth');
+    expect(cookie).toBeDefined();
+    const oauthCookie = start.setCookies.find((c) => c.name === 'vv_oauth');
+    expect(oauthCookie?.attributes).toMatchObject({
+      httponly: '',
+      samesite: 'Lax',
+      path: '/auth/github',
+    });
+    const atGitHub = await fetch(start.headers.get('location') as string, { redirect: 'manual' });
+    const back = new URL(atGitHub.headers.get('location') as string);
+
+    // The attacker's browser (no cookie), a changed state, and a cookie of another attempt.
+    const attacker = await new Browser().fetch('GET', back.pathname + back.search);
+    expect(attacker.status).toBe(403);
+    expect(attacker.body.error.details.field).toBe('state');
+    const changed = new URL(back);
+    changed.searchParams.set('state', `${back.searchParams.get('state')}x`);
+    const tampered = new Browser();
+    tampered.jar.set('vv_oauth', cookie as string, '/auth/github');
+    expect((await tampered.fetch('GET', changed.pathname + changed.search)).status).toBe(403);
+    const other = new Browser();
+    await other.fetch('GET', '/auth/github');
+    const mixed = await other.fetch('GET', back.pathname + back.search);
+    expect(mixed.status).toBe(403);
+    expect(mixed.setCookies.map((c) => c.name)).not.toContain('vv_access');
+
+    // The attempt's own browser completes it once; the state cannot be used again.
+    const done = await victim.fetch('GET', back.pathname + back.search);
+    expect(done.status).toBe(303);
+    const replay = new Browser();
+    replay.jar.set('vv_oauth', cookie as string, '/auth/github');
+    const replayed = await replay.fetch('GET', back.pathname + back.search);
+    expect(replayed.status).toBe(502); // GitHub refuses the used code
+    expect(replayed.setCookies.map((c) => c.name)).not.toContain('vv_access');
+  });
+
+  it('refuses an account without a verified primary email, and a cancelled sign-in', async () => {
+    const browser = new Browser();
+    const res = await signInWithGitHub(browser, {
+      id: 77,
+      login: 'unverified',
+      name: null,
+      emails: [{ email: 'unverified@example.com', primary: true, verified: false }],
+    });
+    expect(res.status).toBe(403);
+    expect(res.body.error.details.field).toBe('email');
+    expect(browser.jar.get('vv_access')).toBeUndefined();
+
+    const cancelled = await new Browser().fetch(
+      'GET',
+      '/auth/github/callback?error=access_denied&state=x',
+    );
+    expect(cancelled.status).toBe(403);
+    expect(cancelled.body.error.details.field).toBe('github');
   });
 });
 

@@ -4,6 +4,7 @@ import { ForbiddenError, UnauthorizedError } from '../../errors/app-error.js';
 import { parseInput } from '../../validation.js';
 import { newId } from '../projects/credentials.js';
 import type { AccountStore, Role, User } from './account-store.js';
+import type { GitHubProfile, PendingAuthorization } from './github-oauth.js';
 import type { Mailer } from './mailer.js';
 import type { SessionTokens } from './session-tokens.js';
 
@@ -121,6 +122,31 @@ export class AccountService {
       await this.store.addMember(link.projectId, user.id, link.role, at);
     }
     return this.startSession(user);
+  }
+
+  /**
+   * Signs in with a GitHub account: the user it was linked to before, else the user with its
+   * verified primary email (linked now), else a new user.
+   */
+  async signInWithGitHub(profile: GitHubProfile): Promise<SessionGrant> {
+    const at = new Date(this.now());
+    const linked = await this.store.findIdentity('github', profile.id);
+    let user = linked ? await this.store.findUserById(linked) : undefined;
+    if (!user) {
+      user = await this.store.findOrCreateUser(newId(), profile.email, profile.name, at);
+      await this.store.linkIdentity('github', profile.id, user.id, at);
+    }
+    return this.startSession(user);
+  }
+
+  /** An OAuth attempt's state and verifier, sealed for a cookie. */
+  sealOAuthAttempt(attempt: PendingAuthorization): Promise<string> {
+    return this.tokens.sealOAuthAttempt(attempt);
+  }
+
+  /** The attempt a cookie sealed; undefined when tampered with or expired. */
+  openOAuthAttempt(sealed: string): Promise<PendingAuthorization | undefined> {
+    return this.tokens.openOAuthAttempt(sealed);
   }
 
   /** Starts a new sign-in session for `user`. */

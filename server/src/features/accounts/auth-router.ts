@@ -10,8 +10,16 @@ import {
   setSessionCookies,
 } from '../../http/session-cookies.js';
 import type { AccountService } from './account-service.js';
+import { GitHubOAuth } from './github-oauth.js';
+import { OAUTH_ATTEMPT_TTL_MS, sameSecret } from './session-tokens.js';
+
+/** The signed OAuth attempt (state and PKCE verifier), only for the GitHub routes. */
+const OAUTH_COOKIE = 'vv_oauth';
+const OAUTH_PATH = '/auth/github';
 
 export interface AuthRouterOptions {
+  /** GitHub sign-in, when configured. */
+  readonly github: GitHubOAuth | undefined;
   /** Sign-in links requested per hour from one IP address. */
   readonly linksPerIpPerHour: number;
   /** Sign-in links requested per hour for one email address. */
@@ -91,6 +99,56 @@ export function authRouter(accounts: AccountService, options: AuthRouterOptions)
     }
   });
 
+  // Which sign-in methods this server offers (for the sign-in page).
+  router.get('/auth/providers', (_req, res) => {
+    res.json({ email: true, github: options.github !== undefined });
+  });
+
+  router.get('/auth/github', async (req, res) => {
+    const github = requireGitHub(options.github);
+    const attempt = GitHubOAuth.pending();
+    res.cookie(OAUTH_COOKIE, await accounts.sealOAuthAttempt(attempt), {
+      httpOnly: true,
+      secure: req.secure,
+      sameSite: 'lax',
+      path: OAUTH_PATH,
+      maxAge: OAUTH_ATTEMPT_TTL_MS,
+    });
+    res.redirect(302, github.authorizeUrl(attempt));
+  });
+
+  // GitHub sends the browser back here; the state must be the one this browser was given.
+  router.get('/auth/github/callback', async (req, res) => {
+    const github = requireGitHub(options.github);
+    const sealed = cookieOf(req, OAUTH_COOKIE);
+    res.clearCookie(OAUTH_COOKIE, {
+      httpOnly: true,
+      secure: req.secure,
+      sameSite: 'lax',
+      path: OAUTH_PATH,
+    });
+    if (typeof req.query.error === 'string') {
+      throw new AppError(403, 'github_denied', 'GitHub sign-in was cancelled', { field: 'github' });
+    }
+    const attempt = sealed ? await accounts.openOAuthAttempt(sealed) : undefined;
+    const state = typeof req.query.state === 'string' ? req.query.state : undefined;
+    if (!attempt || !sameSecret(state, attempt.state)) {
+      throw new AppError(
+        403,
+        'oauth_state_mismatch',
+        'This sign-in did not start in this browser, or took too long: start again',
+        { field: 'state' },
+      );
+    }
+    const code = typeof req.query.code === 'string' ? req.query.code : '';
+    if (code.length === 0 || code.length > 512) {
+      throw new AppError(400, 'invalid_request', 'code: missing', { field: 'code' });
+    }
+    const grant = await accounts.signInWithGitHub(await github.profile(code, attempt));
+    setSessionCookies(req, res, grant);
+    res.redirect(303, '/');
+  });
+
   router.post('/auth/refresh', async (req, res) => {
     try {
       const grant = await accounts.refresh(cookieOf(req, REFRESH_COOKIE), req.get(CSRF_HEADER));
@@ -120,6 +178,15 @@ export function authRouter(accounts: AccountService, options: AuthRouterOptions)
   });
 
   return router;
+}
+
+function requireGitHub(github: GitHubOAuth | undefined): GitHubOAuth {
+  if (!github) {
+    throw new AppError(404, 'not_configured', 'GitHub sign-in is not configured on this server', {
+      field: 'github',
+    });
+  }
+  return github;
 }
 
 function escapeHtml(text: string): string {

@@ -8,6 +8,10 @@ export const ACCESS_TOKEN_TTL_MS = 15 * 60_000;
 
 const ISSUER = 'vibariant';
 const AUDIENCE = 'vibariant-dashboard';
+/** Audience of the cookie that carries an OAuth attempt's state and PKCE verifier. */
+const OAUTH_AUDIENCE = 'vibariant-oauth';
+/** How long a sign-in at GitHub may take, in milliseconds: 10 minutes. */
+export const OAUTH_ATTEMPT_TTL_MS = 10 * 60_000;
 
 /** What an access token says: the user and the sign-in session (refresh family) it belongs to. */
 export interface AccessClaims {
@@ -76,6 +80,37 @@ export class SessionTokens {
     }
   }
 
+  /** An OAuth attempt's `state` and PKCE verifier, signed, for a cookie (10 minutes). */
+  async sealOAuthAttempt(attempt: { state: string; verifier: string }): Promise<string> {
+    const issuedAt = Math.floor(this.now() / 1000);
+    return new SignJWT({ state: attempt.state, verifier: attempt.verifier })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(ISSUER)
+      .setAudience(OAUTH_AUDIENCE)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + OAUTH_ATTEMPT_TTL_MS / 1000)
+      .sign(this.secret);
+  }
+
+  /** The attempt sealed in `token`; undefined when tampered with or older than 10 minutes. */
+  async openOAuthAttempt(token: string): Promise<{ state: string; verifier: string } | undefined> {
+    try {
+      const { payload } = await jwtVerify(token, this.secret, {
+        algorithms: ['HS256'],
+        issuer: ISSUER,
+        audience: OAUTH_AUDIENCE,
+        currentDate: new Date(this.now()),
+      });
+      if (typeof payload.state !== 'string' || typeof payload.verifier !== 'string') {
+        return undefined;
+      }
+      return { state: payload.state, verifier: payload.verifier };
+    } catch (error) {
+      if (error instanceof errors.JOSEError) return undefined;
+      throw error;
+    }
+  }
+
   /** The CSRF token of a session: HMAC-SHA256 of its ID under the session key, base64url. */
   csrfToken(sessionId: string): string {
     return createHmac('sha256', this.secret).update(`csrf\n${sessionId}`).digest('base64url');
@@ -83,9 +118,14 @@ export class SessionTokens {
 
   /** Whether `presented` is the session's CSRF token (compared in constant time). */
   checkCsrf(sessionId: string, presented: string | undefined): boolean {
-    if (presented === undefined) return false;
-    const expected = Buffer.from(this.csrfToken(sessionId));
-    const given = Buffer.from(presented);
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    return sameSecret(presented, this.csrfToken(sessionId));
   }
+}
+
+/** Whether two secrets are equal, compared in constant time (for equal lengths). */
+export function sameSecret(presented: string | undefined, expected: string): boolean {
+  if (presented === undefined) return false;
+  const a = Buffer.from(presented);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
