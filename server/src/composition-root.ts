@@ -24,6 +24,8 @@ import { IngestionService } from './features/ingestion/ingestion-service.js';
 import { IngestionStore } from './features/ingestion/ingestion-store.js';
 import { ProjectService } from './features/projects/project-service.js';
 import { ProjectStore } from './features/projects/project-store.js';
+import { TeamService } from './features/teams/team-service.js';
+import { TeamStore } from './features/teams/team-store.js';
 
 export interface ServiceOptions {
   readonly db: Database;
@@ -53,6 +55,7 @@ export interface Services {
   readonly accounts: AccountService;
   /** GitHub sign-in, when configured. */
   readonly github: GitHubOAuth | undefined;
+  readonly team: TeamService;
   readonly experimentStore: ExperimentStore;
   readonly goalStore: GoalStore;
   readonly ingestion: IngestionService;
@@ -90,19 +93,22 @@ export function createServices(options: ServiceOptions): Services {
     publicUrl: 'http://127.0.0.1:4000',
     mailer: createMailer(undefined, 'Vibariant <no-reply@localhost>', logger),
   };
+  const projects = new ProjectService(projectStore, now);
+  const accounts = new AccountService(
+    new AccountStore(db.knex),
+    new SessionTokens(accountOptions.sessionSecret, now),
+    accountOptions.mailer,
+    { publicUrl: accountOptions.publicUrl },
+    now,
+  );
   const experiments = new ExperimentService(experimentStore, decisions, events, now);
   return {
     db,
     logger,
     events,
-    projects: new ProjectService(projectStore, now),
-    accounts: new AccountService(
-      new AccountStore(db.knex),
-      new SessionTokens(accountOptions.sessionSecret, now),
-      accountOptions.mailer,
-      { publicUrl: accountOptions.publicUrl },
-      now,
-    ),
+    projects,
+    accounts,
+    team: new TeamService(new TeamStore(db.knex), accounts, projects, now),
     github: accountOptions.github
       ? new GitHubOAuth(accountOptions.github, `${accountOptions.publicUrl}/auth/github/callback`)
       : undefined,

@@ -7,10 +7,10 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMailer } from '../src/features/accounts/mailer.js';
-import { CookieJar } from './support/cookie-jar.js';
+import { Browser, requestLink as requestLinkBy, signedIn } from './support/browser.js';
 import { type FakeAccount, type FakeGitHub, startFakeGitHub } from './support/fake-github.js';
 import { type Mailbox, startMailbox } from './support/mailbox.js';
-import { BROWSER_USER_AGENT, startTestServer, type TestServer } from './support/test-server.js';
+import { startTestServer, type TestServer } from './support/test-server.js';
 
 const PUBLIC_URL = 'https://vibariant.example.com';
 
@@ -50,74 +50,24 @@ afterAll(async () => {
   await github?.close();
 });
 
-/** A browser: a cookie jar, and the CSRF token echoed from its cookie on state changes. */
-class Browser {
-  readonly jar = new CookieJar();
+/** A browser on the test server. */
+const newBrowser = (headers: Record<string, string> = {}) => new Browser(server.url, headers);
 
-  constructor(private readonly headers: Record<string, string> = {}) {}
-
-  async fetch(
-    method: string,
-    path: string,
-    options: { json?: unknown; form?: Record<string, string>; csrf?: boolean } = {},
-  ) {
-    const headers: Record<string, string> = { 'user-agent': BROWSER_USER_AGENT, ...this.headers };
-    const cookie = this.jar.header(path);
-    if (cookie) headers.cookie = cookie;
-    let body: string | undefined;
-    if (options.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(options.json);
-    } else if (options.form) {
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-      body = new URLSearchParams(options.form).toString();
-    }
-    const csrf = this.jar.get('vv_csrf');
-    if (options.csrf !== false && csrf && method !== 'GET') headers['x-csrf-token'] = csrf;
-    const response = await fetch(server.url + path, {
-      method,
-      headers,
-      body: body ?? null,
-      redirect: 'manual',
-    });
-    const setCookies = this.jar.store(response.headers);
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // HTML or empty
-    }
-    // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
-    return { status: response.status, headers: response.headers, setCookies, body: parsed as any };
-  }
-}
-
-/** Asks for a link and returns the token the email carries. */
+/** Asks for a link and returns the token the email carries (checking the link's origin). */
 async function requestLink(browser: Browser, email: string): Promise<string> {
-  const asked = await browser.fetch('POST', '/auth/magic-link', { json: { email } });
-  expect(asked.status).toBe(202);
-  const mail = await mailbox.next(email);
-  const match =
-    /https:\/\/vibariant\.example\.com\/auth\/magic-link\/verify\?token=([A-Za-z0-9_-]+)/.exec(
-      mail.text,
-    );
-  expect(match, mail.text).not.toBeNull();
-  return match?.[1] as string;
+  const token = await requestLinkBy(browser, mailbox, email);
+  const mail = mailbox.messages.filter((m) => m.to.includes(email)).at(-1);
+  expect(mail?.text).toContain(`${PUBLIC_URL}/auth/magic-link/verify?token=${token}`);
+  return token;
 }
 
 /** Signs in through an emailed link. */
-async function signIn(email: string, headers: Record<string, string> = {}): Promise<Browser> {
-  const browser = new Browser(headers);
-  const token = await requestLink(browser, email);
-  const verified = await browser.fetch('POST', '/auth/magic-link/verify', { json: { token } });
-  expect(verified.status).toBe(200);
-  return browser;
-}
+const signIn = (email: string, headers: Record<string, string> = {}) =>
+  signedIn(server.url, mailbox, email, headers);
 
 describe('sign-in by email link', () => {
   it('sends a link over SMTP; using it signs in with HttpOnly, SameSite=Lax cookies', async () => {
-    const browser = new Browser();
+    const browser = newBrowser();
     const token = await requestLink(browser, 'ada@example.com');
     const mail = mailbox.messages.find((m) => m.to.includes('ada@example.com'));
     expect(mail?.from).toBe('no-reply@vibariant.example.com');
@@ -168,7 +118,7 @@ describe('sign-in by email link', () => {
 
   it('answers the same for a known and an unknown address, and names a bad one', async () => {
     await signIn('known@example.com');
-    const browser = new Browser();
+    const browser = newBrowser();
     const known = await browser.fetch('POST', '/auth/magic-link', {
       json: { email: 'known@example.com' },
     });
@@ -193,12 +143,12 @@ describe('sign-in by email link', () => {
   });
 
   it('uses a link once, refuses it after 15 minutes, and refuses a tampered one', async () => {
-    const browser = new Browser();
+    const browser = newBrowser();
     const token = await requestLink(browser, 'once@example.com');
     expect(
       (await browser.fetch('POST', '/auth/magic-link/verify', { json: { token } })).status,
     ).toBe(200);
-    const again = await new Browser().fetch('POST', '/auth/magic-link/verify', { json: { token } });
+    const again = await newBrowser().fetch('POST', '/auth/magic-link/verify', { json: { token } });
     expect(again.status).toBe(401);
     expect(again.body.error.details.field).toBe('token');
     expect(again.setCookies).toEqual([]);
@@ -206,7 +156,7 @@ describe('sign-in by email link', () => {
     const late = await requestLink(browser, 'late@example.com');
     server.clock.advance(15 * 60_000);
     expect(
-      (await new Browser().fetch('POST', '/auth/magic-link/verify', { json: { token: late } }))
+      (await newBrowser().fetch('POST', '/auth/magic-link/verify', { json: { token: late } }))
         .status,
     ).toBe(401);
 
@@ -219,14 +169,14 @@ describe('sign-in by email link', () => {
       '',
       'x'.repeat(5000),
     ]) {
-      const res = await new Browser().fetch('POST', '/auth/magic-link/verify', {
+      const res = await newBrowser().fetch('POST', '/auth/magic-link/verify', {
         json: { token: tampered },
       });
       expect(res.status).toBe(401);
     }
     // The untouched link still works: the failures did not use it up.
     expect(
-      (await new Browser().fetch('POST', '/auth/magic-link/verify', { json: { token: fresh } }))
+      (await newBrowser().fetch('POST', '/auth/magic-link/verify', { json: { token: fresh } }))
         .status,
     ).toBe(200);
   });
@@ -259,10 +209,10 @@ const octocat: FakeAccount = {
 
 describe('sign-in with GitHub', () => {
   it('runs the code flow with state and PKCE, and signs in by the primary verified email', async () => {
-    const providers = await new Browser().fetch('GET', '/auth/providers');
+    const providers = await newBrowser().fetch('GET', '/auth/providers');
     expect(providers.body).toEqual({ email: true, github: true });
 
-    const browser = new Browser();
+    const browser = newBrowser();
     const done = await signInWithGitHub(browser, octocat);
     expect(done.status).toBe(303);
     expect(done.headers.get('location')).toBe('/');
@@ -276,7 +226,7 @@ describe('sign-in with GitHub', () => {
     expect(me.body.user.email).toBe('octocat@example.com');
 
     // Again: the same user, found by the linked GitHub account.
-    const again = new Browser();
+    const again = newBrowser();
     await signInWithGitHub(again, {
       ...octocat,
       emails: [{ email: 'new@example.com', primary: true, verified: true }],
@@ -287,7 +237,7 @@ describe('sign-in with GitHub', () => {
   it('links a GitHub account to the user who signed in by email with its verified address', async () => {
     const byEmail = await signIn('linus@example.com');
     const user = (await byEmail.fetch('GET', '/auth/me')).body.user;
-    const browser = new Browser();
+    const browser = newBrowser();
     await signInWithGitHub(browser, {
       id: 1024,
       login: 'linus',
@@ -299,7 +249,7 @@ describe('sign-in with GitHub', () => {
 
   it('refuses a callback whose state this browser was not given', async () => {
     github.signInAs(octocat);
-    const victim = new Browser();
+    const victim = newBrowser();
     const start = await victim.fetch('GET', '/auth/github');
     const cookie = victim.jar.get('vv_oauth');
     expect(cookie).toBeDefined();
@@ -313,15 +263,15 @@ describe('sign-in with GitHub', () => {
     const back = new URL(atGitHub.headers.get('location') as string);
 
     // The attacker's browser (no cookie), a changed state, and a cookie of another attempt.
-    const attacker = await new Browser().fetch('GET', back.pathname + back.search);
+    const attacker = await newBrowser().fetch('GET', back.pathname + back.search);
     expect(attacker.status).toBe(403);
     expect(attacker.body.error.details.field).toBe('state');
     const changed = new URL(back);
     changed.searchParams.set('state', `${back.searchParams.get('state')}x`);
-    const tampered = new Browser();
+    const tampered = newBrowser();
     tampered.jar.set('vv_oauth', cookie as string, '/auth/github');
     expect((await tampered.fetch('GET', changed.pathname + changed.search)).status).toBe(403);
-    const other = new Browser();
+    const other = newBrowser();
     await other.fetch('GET', '/auth/github');
     const mixed = await other.fetch('GET', back.pathname + back.search);
     expect(mixed.status).toBe(403);
@@ -330,7 +280,7 @@ describe('sign-in with GitHub', () => {
     // The attempt's own browser completes it once; the state cannot be used again.
     const done = await victim.fetch('GET', back.pathname + back.search);
     expect(done.status).toBe(303);
-    const replay = new Browser();
+    const replay = newBrowser();
     replay.jar.set('vv_oauth', cookie as string, '/auth/github');
     const replayed = await replay.fetch('GET', back.pathname + back.search);
     expect(replayed.status).toBe(502); // GitHub refuses the used code
@@ -338,7 +288,7 @@ describe('sign-in with GitHub', () => {
   });
 
   it('refuses an account without a verified primary email, and a cancelled sign-in', async () => {
-    const browser = new Browser();
+    const browser = newBrowser();
     const res = await signInWithGitHub(browser, {
       id: 77,
       login: 'unverified',
@@ -349,7 +299,7 @@ describe('sign-in with GitHub', () => {
     expect(res.body.error.details.field).toBe('email');
     expect(browser.jar.get('vv_access')).toBeUndefined();
 
-    const cancelled = await new Browser().fetch(
+    const cancelled = await newBrowser().fetch(
       'GET',
       '/auth/github/callback?error=access_denied&state=x',
     );
@@ -422,7 +372,7 @@ describe('sessions', () => {
     expect(noCsrf.status).toBe(403);
 
     // The replaced token again, within seconds (two tabs): refused, the session lives on.
-    const replay = new Browser();
+    const replay = newBrowser();
     replay.jar.set('vv_refresh', firstRefresh, '/auth');
     replay.jar.set('vv_csrf', browser.jar.get('vv_csrf') as string);
     expect((await replay.fetch('POST', '/auth/refresh')).status).toBe(401);
@@ -450,7 +400,7 @@ describe('sessions', () => {
     expect(browser.jar.get('vv_refresh')).toBeUndefined();
 
     // The old cookies, replayed, are refused although the JWT has not expired.
-    const thief = new Browser();
+    const thief = newBrowser();
     thief.jar.set('vv_access', access);
     thief.jar.set('vv_refresh', refresh, '/auth');
     thief.jar.set('vv_csrf', csrf);
@@ -474,7 +424,7 @@ describe('sessions', () => {
       `${header}.${payload}.${signature.slice(0, -2)}`,
       'not-a-jwt',
     ]) {
-      const thief = new Browser();
+      const thief = newBrowser();
       thief.jar.set('vv_access', forged);
       const res = await thief.fetch('GET', '/api/projects');
       expect(res.status).toBe(401);
@@ -503,7 +453,7 @@ describe('abuse and secrets', () => {
   });
 
   it('never writes a link, token, session or key into the log', async () => {
-    const browser = new Browser();
+    const browser = newBrowser();
     const token = await requestLink(browser, 'quiet@example.com');
     await browser.fetch('GET', `/auth/magic-link/verify?token=${token}`);
     await browser.fetch('POST', '/auth/magic-link/verify', { json: { token } });

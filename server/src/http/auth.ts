@@ -177,11 +177,11 @@ export function authorizeProject(
   res: Response,
   projectId: string,
   needs: Role = 'member',
-): Principal {
+): Principal & { readonly role: Role } {
   const access = res.locals.projectAccess as ProjectAccess | undefined;
   if (access?.projectId !== projectId) throw new ForbiddenError();
   if (needs === 'owner' && access.role !== 'owner') {
     throw new ForbiddenError('Only an owner of this project can do this');
   }
-  return principalOf(res);
+  return { ...principalOf(res), role: access.role };
 }

@@ -4,13 +4,15 @@ import { resultsRouter } from '../features/decisions/results-router.js';
 import { experimentRouter } from '../features/experiments/experiment-router.js';
 import { goalRouter } from '../features/goals/goal-router.js';
 import { projectRouter } from '../features/projects/project-router.js';
+import { teamRouter } from '../features/teams/team-router.js';
 
-/** Every `/api` feature router (behind `requireApiKey`). */
+/** Every `/api` feature router (behind `requireCaller`). */
 export function managementRouter(services: Services): Router {
   const router = Router();
   router.use(projectRouter(services.projects));
   router.use(experimentRouter(services.experiments));
   router.use(resultsRouter(services.results));
   router.use(goalRouter(services.goals));
+  router.use(teamRouter(services.team, services.accounts));
   return router;
 }

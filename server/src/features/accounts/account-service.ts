@@ -10,6 +10,8 @@ import type { SessionTokens } from './session-tokens.js';
 
 /** How long a sign-in link works, in milliseconds: 15 minutes. */
 export const SIGN_IN_LINK_TTL_MS = 15 * 60_000;
+/** How long an invitation link works, in milliseconds: 7 days. */
+export const INVITATION_TTL_MS = 7 * 86_400_000;
 /** How long a sign-in session lasts without being refreshed, in milliseconds: 30 days. */
 export const REFRESH_TTL_MS = 30 * 86_400_000;
 /**
@@ -24,14 +26,15 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,100}$/;
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 const randomToken = () => randomBytes(32).toString('base64url');
 
-const emailSchema = z.object({
-  email: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .max(254)
-    .pipe(z.email({ message: 'must be an email address' })),
-});
+/** An email address as stored: trimmed, lower case, at most 254 characters. */
+export const emailAddress = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .pipe(z.email({ message: 'must be an email address' }));
+
+const emailSchema = z.object({ email: emailAddress });
 
 const csrfRefused = () =>
   new ForbiddenError("Send the session's CSRF token in the X-CSRF-Token header", {
@@ -103,6 +106,46 @@ export class AccountService {
         'It works once, for 15 minutes. If you did not ask for it, ignore this message.',
       ].join('\n'),
     });
+  }
+
+  /**
+   * Sends an invitation to join a project: a sign-in link, valid for 7 days, that also adds the
+   * membership when used. `email` must be normalized (trimmed, lower case).
+   * @returns when the invitation expires.
+   */
+  async invite(invitation: {
+    projectId: string;
+    projectName: string;
+    email: string;
+    role: Role;
+    invitedBy: User;
+  }): Promise<Date> {
+    const token = randomToken();
+    const at = this.now();
+    const expiresAt = new Date(at + INVITATION_TTL_MS);
+    await this.store.insertLink({
+      tokenHash: sha256(token),
+      email: invitation.email,
+      projectId: invitation.projectId,
+      role: invitation.role,
+      invitedBy: invitation.invitedBy.id,
+      createdAt: new Date(at),
+      expiresAt,
+    });
+    await this.mailer.send({
+      to: invitation.email,
+      subject: `Join ${invitation.projectName} on Vibariant`,
+      text: [
+        `${invitation.invitedBy.email} invited you to the project "${invitation.projectName}" on Vibariant, as ${invitation.role === 'owner' ? 'an owner' : 'a member'}.`,
+        '',
+        'Open this link to accept and sign in:',
+        '',
+        this.linkUrl(token),
+        '',
+        'It works once, for 7 days.',
+      ].join('\n'),
+    });
+    return expiresAt;
   }
 
   /**
@@ -235,6 +278,11 @@ export class AccountService {
   /** Whether `presented` is the CSRF token of the session (constant-time comparison). */
   checkCsrf(sessionId: string, presented: string | undefined): boolean {
     return this.tokens.checkCsrf(sessionId, presented);
+  }
+
+  /** The user with this ID. */
+  findUser(id: string): Promise<User | undefined> {
+    return this.store.findUserById(id);
   }
 
   /** The user's role in the project, or undefined when not a member. */

@@ -36,7 +36,10 @@ export class ProjectService {
     token: ProjectToken;
     apiKey: CreatedApiKey;
   }> {
-    const project = await this.store.insertProject({ id: newId(), name }, ownerId);
+    const project = await this.store.insertProject(
+      { id: newId(), name },
+      ownerId === undefined ? undefined : { userId: ownerId, at: new Date(this.now()) },
+    );
     const token = await this.createToken(project.id, 'default');
     const apiKey = await this.createApiKey(project.id, 'default');
     return { project, token, apiKey };

@@ -101,15 +101,19 @@ const API_KEY_COLUMNS = [
 export class ProjectStore {
   constructor(private readonly db: Knex) {}
 
-  /** Inserts the project and, when given, its first owner, in one transaction. */
-  async insertProject(project: { id: string; name: string }, ownerId?: string): Promise<Project> {
+  /** Inserts the project and, when given, its first owner (joined at `at`), in one transaction. */
+  async insertProject(
+    project: { id: string; name: string },
+    owner?: { userId: string; at: Date },
+  ): Promise<Project> {
     return this.db.transaction(async (trx) => {
       const [row] = await trx('projects').insert(project).returning('*');
-      if (ownerId !== undefined) {
+      if (owner !== undefined) {
         await trx('project_members').insert({
           project_id: project.id,
-          user_id: ownerId,
+          user_id: owner.userId,
           role: 'owner',
+          created_at: owner.at,
         });
       }
       return toProject(row as ProjectRow);

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../errors/app-error.js';
+import { parseInput } from '../../validation.js';
+import { type AccountService, emailAddress } from '../accounts/account-service.js';
+import type { Role, User } from '../accounts/account-store.js';
+import type { ProjectService } from '../projects/project-service.js';
+import type { Member, PendingInvitation, TeamStore } from './team-store.js';
+
+const role = z.enum(['owner', 'member']);
+const invitationInput = z.object({ email: emailAddress, role: role.default('member') }).strict();
+const roleInput = z.object({ role }).strict();
+
+const lastOwner = () =>
+  new ConflictError('A project keeps at least one owner: make someone else an owner first', {
+    field: 'role',
+  });
+
+/** A project's team: members with roles, and invitations by email. */
+export class TeamService {
+  constructor(
+    private readonly store: TeamStore,
+    private readonly accounts: AccountService,
+    private readonly projects: ProjectService,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The members, oldest first, and the invitations still open. */
+  async team(projectId: string): Promise<{ members: Member[]; invitations: PendingInvitation[] }> {
+    return {
+      members: await this.store.listMembers(projectId),
+      invitations: await this.store.listInvitations(projectId, new Date(this.now())),
+    };
+  }
+
+  /**
+   * Invites `body.email` with `body.role` (default `member`): an email with a link that signs in
+   * and joins the project.
+   * @throws ValidationError (400) naming `email` or `role`; ConflictError (409, field `email`)
+   *   when the address is already a member.
+   */
+  async invite(
+    projectId: string,
+    inviter: User,
+    body: unknown,
+  ): Promise<{ email: string; role: Role; expiresAt: Date }> {
+    const input = parseInput(invitationInput, body ?? {});
+    if (await this.store.isMemberByEmail(projectId, input.email)) {
+      throw new ConflictError(`${input.email} is already a member`, { field: 'email' });
+    }
+    const project = await this.projects.getProject(projectId);
+    const expiresAt = await this.accounts.invite({
+      projectId,
+      projectName: project.name,
+      email: input.email,
+      role: input.role,
+      invitedBy: inviter,
+    });
+    return { email: input.email, role: input.role, expiresAt };
+  }
+
+  /**
+   * Gives a member another role.
+   * @throws ValidationError (400, field `role`); NotFoundError (404) for a user who is no
+   *   member; ConflictError (409, field `role`) when the last owner would be demoted.
+   */
+  async changeRole(projectId: string, userId: string, body: unknown): Promise<Member> {
+    const { role: next } = parseInput(roleInput, body ?? {});
+    await this.apply(projectId, userId, next);
+    const member = (await this.store.listMembers(projectId)).find((m) => m.userId === userId);
+    if (!member) throw new NotFoundError('member', userId);
+    return member;
+  }
+
+  /**
+   * Removes a member (owners remove anyone; members may remove themselves: leaving).
+   * @throws ForbiddenError (403) when a member removes someone else; NotFoundError (404) for a
+   *   user who is no member; ConflictError (409) when the last owner would leave.
+   */
+  async removeMember(
+    projectId: string,
+    userId: string,
+    by: { userId: string | null; role: Role },
+  ): Promise<void> {
+    if (by.role !== 'owner' && by.userId !== userId) {
+      throw new ForbiddenError('Only an owner of this project can do this');
+    }
+    await this.apply(projectId, userId, null);
+  }
+
+  private async apply(projectId: string, userId: string, next: Role | null): Promise<void> {
+    const refused = await this.store.changeMember(projectId, userId, next);
+    if (refused === 'not_member') throw new NotFoundError('member', userId);
+    if (refused === 'last_owner') throw lastOwner();
+  }
+}
