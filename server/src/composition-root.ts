@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { CountingClock } from './counting-clock.js';
 import type { Database } from './db/database.js';
 import { DomainEvents } from './domain-events.js';
 import { AccountService } from './features/accounts/account-service.js';
@@ -75,7 +76,8 @@ export function createServices(options: ServiceOptions): Services {
   const now = options.now ?? Date.now;
   const events = new DomainEvents();
   const projectStore = new ProjectStore(db.knex);
-  const experimentStore = new ExperimentStore(db.knex);
+  const clock = new CountingClock(now);
+  const experimentStore = new ExperimentStore(db.knex, clock);
   const goalStore = new GoalStore(db.knex);
   const decisions = new DecisionService(
     new DecisionStore(db.knex),
@@ -114,7 +116,7 @@ export function createServices(options: ServiceOptions): Services {
       : undefined,
     experimentStore,
     goalStore,
-    ingestion: new IngestionService(new IngestionStore(db), experimentStore, events, now),
+    ingestion: new IngestionService(new IngestionStore(db), experimentStore, events, clock, now),
     decisions,
     assignment: new AssignmentService(experimentStore, goalStore),
     experiments,

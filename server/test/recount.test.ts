@@ -232,4 +232,72 @@ describe('orders the replay resolves as ingestion does', () => {
     expect(report.differences).toEqual([]);
     expect(report.experiments[0]?.exposures.reduce((n, r) => n + r.visitors, 0)).toBe(15);
   });
+
+  it('agrees when batches race the code-first creation of their experiment', async () => {
+    const { projectId, post, exposure } = await project();
+    for (let round = 0; round < 4; round++) {
+      server.clock.advance(1000);
+      const key = `race-${round}`;
+      // One batch declares the variants (and creates the experiment); the others only name it.
+      await Promise.all([
+        post([exposure(`r${round}-first`, 'control', { id: `rq-${round}`, experiment: key })]),
+        ...Array.from({ length: 19 }, (_, i) =>
+          post([
+            exposure(`r${round}-${i}`, 'b', {
+              id: `rp-${round}-${i}`,
+              experiment: key,
+              variants: undefined,
+            }),
+          ]),
+        ),
+      ]);
+    }
+    expect((await server.services.recount.audit(projectId)).differences).toEqual([]);
+  });
+
+  it('agrees when batches race changes of the allocation and the status', async () => {
+    const { projectId, post, exposure, conversion } = await project();
+    server.clock.advance(1000);
+    await post([exposure('seed', 'control')]);
+    const store = server.services.experimentStore;
+    const changes = async () => {
+      for (let i = 0; i < 6; i++) {
+        const experiment = await store.findByKey(projectId, 'hero');
+        if (!experiment) throw new Error('no experiment');
+        const share = 0.3 + 0.05 * i;
+        await store.replaceAllocation(
+          experiment.id,
+          experiment.allocation.version,
+          [share, 1 - share],
+          new Date(server.clock.now()),
+        );
+        if (i === 3) {
+          await store.transition(
+            experiment.id,
+            { status: 'running', archived: false },
+            'paused',
+            new Date(server.clock.now()),
+          );
+          await store.transition(
+            experiment.id,
+            { status: 'paused', archived: false },
+            'running',
+            new Date(server.clock.now()),
+          );
+        }
+      }
+    };
+    let id = 0;
+    await Promise.all([
+      changes(),
+      ...Array.from({ length: 30 }, (_, b) =>
+        post([
+          exposure(`al-${b}`, b % 2 ? 'b' : 'control', { id: `al-x-${++id}` }),
+          conversion(`al-${b}`, { id: `al-c-${++id}` }),
+          conversion(`al-${(b + 1) % 30}`, { id: `al-c-${++id}` }),
+        ]),
+      ),
+    ]);
+    expect((await server.services.recount.audit(projectId)).differences).toEqual([]);
+  });
 });

@@ -32,22 +32,17 @@
  *    experiment is `running` or `paused` at the conversion's `received_at`; once per
  *    (experiment, visitor, goal), under the variant of the first exposure.
  *
- * What the log cannot reproduce (ingestion decides these from state the log does not keep):
+ * Why the replay in `received_at` order reproduces the live counts: ingestion counts batches
+ * that share a visitor one after the other, and `CountingClock` with the project lock orders
+ * batches and changes (creation, status changes, allocation epochs): a batch stamped after a
+ * change saw it, one stamped before did not, and no two of them share a stamp within a process.
+ * Two exposures of one visitor in one batch at the same `occurred_at` are ordered by event ID on
+ * both sides.
  *
- * - Concurrent batches. Ingestion counts overlapping transactions in the order they take the
- *   row locks (the first to insert an exposure row wins; a conversion sees only committed
- *   exposures), the replay in `received_at` order; a batch received first may commit last, and
- *   a code-first experiment created by a later-received batch may count an earlier one. Two
- *   batches in the same millisecond are the deterministic case: one batch to the replay,
- *   ordered by `occurred_at`.
- * - A status change or allocation epoch in the same millisecond as a batch. Status changes at
- *   `received_at` are taken as already in force (needed for code-first creation); epochs
- *   starting exactly at `received_at` are taken as not yet in force (the bandit moves the
- *   allocation right after the batch that triggered it, often in the same millisecond).
- * - The allocation version and the arms in force come from `allocation_epochs.started_at`,
- *   which is the clock of the writer that moved the allocation; ingestion reads the version and
- *   arms from the experiment row inside its transaction. Near an epoch boundary, under
- *   concurrency, the two can disagree by one epoch.
+ * What it cannot reproduce: several server processes stamp with their own clocks, so batches
+ * or changes counted on different processes a few milliseconds apart can replay in another
+ * order. For such ties, status changes at `received_at` are taken as in force and epochs
+ * starting exactly at `received_at` as not yet in force.
  */
 import { NotFoundError } from '../../errors/app-error.js';
 import type {

@@ -26,31 +26,45 @@ export class DecisionStore {
 
   /** O(variants x allocation versions) rows: never a scan of events. */
   async readStats(experimentId: string, goal: string | null): Promise<ExperimentStats> {
-    const exposureRows: {
-      variant_key: string;
-      allocation_version: number;
-      visitors: number;
-      conflicting_exposures: number;
-    }[] = await this.db('variant_exposure_stats').where({ experiment_id: experimentId });
+    // One statement, so one snapshot: visitors and conversions from the same committed batches
+    // (two reads could see a batch's conversions without its exposures).
+    const result: {
+      rows: {
+        goal: boolean;
+        variant_key: string;
+        allocation_version: number | null;
+        visitors: number | null;
+        conflicting_exposures: number | null;
+        conversions: number | null;
+      }[];
+    } = await this.db.raw(
+      `SELECT false AS goal, variant_key, allocation_version, visitors, conflicting_exposures,
+              NULL::bigint AS conversions
+       FROM variant_exposure_stats WHERE experiment_id = :experimentId
+       UNION ALL
+       SELECT true, variant_key, NULL, NULL, NULL, conversions
+       FROM variant_goal_stats WHERE experiment_id = :experimentId AND goal_key = :goal`,
+      { experimentId, goal: goal ?? '' },
+    );
     const visitors = new Map<string, number>();
     const conflictingExposures = new Map<string, number>();
     const visitorsByVersion = new Map<number, Map<string, number>>();
-    for (const r of exposureRows) {
-      visitors.set(r.variant_key, (visitors.get(r.variant_key) ?? 0) + r.visitors);
+    const conversions = new Map<string, number>();
+    for (const r of result.rows) {
+      if (r.goal) {
+        if (goal !== null) conversions.set(r.variant_key, r.conversions ?? 0);
+        continue;
+      }
+      const count = r.visitors ?? 0;
+      const version = r.allocation_version ?? 0;
+      visitors.set(r.variant_key, (visitors.get(r.variant_key) ?? 0) + count);
       conflictingExposures.set(
         r.variant_key,
-        (conflictingExposures.get(r.variant_key) ?? 0) + r.conflicting_exposures,
+        (conflictingExposures.get(r.variant_key) ?? 0) + (r.conflicting_exposures ?? 0),
       );
-      const byVariant = visitorsByVersion.get(r.allocation_version) ?? new Map<string, number>();
-      byVariant.set(r.variant_key, r.visitors);
-      visitorsByVersion.set(r.allocation_version, byVariant);
-    }
-    const conversions = new Map<string, number>();
-    if (goal !== null) {
-      const rows: { variant_key: string; conversions: number }[] = await this.db(
-        'variant_goal_stats',
-      ).where({ experiment_id: experimentId, goal_key: goal });
-      for (const r of rows) conversions.set(r.variant_key, r.conversions);
+      const byVariant = visitorsByVersion.get(version) ?? new Map<string, number>();
+      byVariant.set(r.variant_key, count);
+      visitorsByVersion.set(version, byVariant);
     }
     return { visitors, conversions, visitorsByVersion, conflictingExposures };
   }

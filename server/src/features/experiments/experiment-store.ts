@@ -1,5 +1,6 @@
 import type { BanditMode, BetaParams, Decision, Thresholds } from '@vibariant/stats';
 import type { Knex } from 'knex';
+import { type CountingClock, lockProject, lockProjectOfExperiment } from '../../counting-clock.js';
 
 export type ExperimentStatus = 'draft' | 'running' | 'paused' | 'stopped';
 
@@ -140,12 +141,22 @@ const json = (value: unknown) => (value === null ? null : JSON.stringify(value))
 
 /** Experiments and their allocation epochs. Every method takes an optional transaction. */
 export class ExperimentStore {
-  constructor(private readonly db: Knex) {}
+  constructor(
+    private readonly db: Knex,
+    /** Stamps creations, status changes and epochs (see `CountingClock`). */
+    private readonly clock: CountingClock,
+  ) {}
+
+  /** The time of a change, taken under its project's lock: at least `at`, after every batch. */
+  private stamp(at: Date): Date {
+    return new Date(this.clock.change(at.getTime()));
+  }
 
   /**
    * Inserts the experiment, its first status and its first allocation epoch in one
    * transaction, unless the project already has one with this key (then nothing is written).
-   * Returns the project's experiment with this key.
+   * Its times are `createdAt` (and `startedAt` when set), moved forward if an earlier counting
+   * stamp is later (see `CountingClock`). Returns the project's experiment with this key.
    */
   async insert(experiment: NewExperiment): Promise<{ experiment: Experiment; created: boolean }> {
     return this.db.transaction((trx) => this.insertIn(trx, experiment));
@@ -155,6 +166,8 @@ export class ExperimentStore {
     trx: Knex.Transaction,
     experiment: NewExperiment,
   ): Promise<{ experiment: Experiment; created: boolean }> {
+    await lockProject(trx, experiment.projectId);
+    const at = this.stamp(experiment.createdAt);
     const inserted: ExperimentRow[] = await trx('experiments')
       .insert({
         id: experiment.id,
@@ -170,11 +183,11 @@ export class ExperimentStore {
         bandit_mode: experiment.banditMode,
         allocation: JSON.stringify(experiment.weights),
         allocation_version: 1,
-        allocation_updated_at: experiment.createdAt,
+        allocation_updated_at: at,
         created_by: experiment.createdBy,
-        created_at: experiment.createdAt,
-        updated_at: experiment.createdAt,
-        started_at: experiment.startedAt,
+        created_at: at,
+        updated_at: at,
+        started_at: experiment.startedAt === null ? null : at,
       })
       .onConflict(['project_id', 'key'])
       .ignore()
@@ -184,13 +197,13 @@ export class ExperimentStore {
       await trx('experiment_status_changes').insert({
         experiment_id: row.id,
         status: row.status,
-        changed_at: experiment.createdAt,
+        changed_at: at,
       });
       await trx('allocation_epochs').insert({
         experiment_id: row.id,
         version: 1,
         weights: JSON.stringify(experiment.weights),
-        started_at: experiment.createdAt,
+        started_at: at,
       });
       return { experiment: toExperiment(row), created: true };
     }
@@ -271,15 +284,29 @@ export class ExperimentStore {
 
   /**
    * Replaces the allocation if its version is still `expectedVersion` (compare-and-set), and
-   * records the new epoch. Returns the new allocation, or undefined when another writer won.
+   * records the new epoch, starting at `requestedAt` or, under the project's lock, at the first
+   * counting stamp after it. Returns the new allocation, or undefined when another writer won.
    */
   async replaceAllocation(
     id: string,
     expectedVersion: number,
     weights: readonly number[],
-    at: Date,
-    trx: Knex = this.db,
+    requestedAt: Date,
   ): Promise<Allocation | undefined> {
+    return this.db.transaction((trx) =>
+      this.replaceAllocationIn(trx, id, expectedVersion, weights, requestedAt),
+    );
+  }
+
+  private async replaceAllocationIn(
+    trx: Knex.Transaction,
+    id: string,
+    expectedVersion: number,
+    weights: readonly number[],
+    requestedAt: Date,
+  ): Promise<Allocation | undefined> {
+    await lockProjectOfExperiment(trx, id);
+    const at = this.stamp(requestedAt);
     const version = expectedVersion + 1;
     const [row] = await trx('experiments')
       .where({ id, allocation_version: expectedVersion })
@@ -353,7 +380,8 @@ export class ExperimentStore {
 
   /**
    * Compare-and-set transition: applies `patch`, and `status` when given (recorded in
-   * `experiment_status_changes` at `at`), only while the experiment still has `expected.status`
+   * `experiment_status_changes` at `requestedAt` or, under the project's lock, at the first
+   * counting stamp after it), only while the experiment still has `expected.status`
    * and is archived or not as `expected.archived` says. The row is locked first, so of two
    * concurrent transitions from the same state exactly one applies. Returns the updated
    * experiment, or undefined when the experiment is gone or no longer in the expected state.
@@ -362,10 +390,12 @@ export class ExperimentStore {
     id: string,
     expected: { readonly status: ExperimentStatus; readonly archived: boolean },
     status: ExperimentStatus | null,
-    at: Date,
+    requestedAt: Date,
     patch: ExperimentPatch = {},
   ): Promise<Experiment | undefined> {
     return this.db.transaction(async (trx) => {
+      if (status !== null) await lockProjectOfExperiment(trx, id);
+      const at = status === null ? requestedAt : this.stamp(requestedAt);
       const query = trx('experiments').where({ id, status: expected.status }).forUpdate();
       if (expected.archived) query.whereNotNull('archived_at');
       else query.whereNull('archived_at');
@@ -386,7 +416,8 @@ export class ExperimentStore {
    * Replaces the variant list by `variants` (the current arms with new ones appended) and the
    * allocation by `weights`, as one new allocation version and epoch, if the allocation version
    * is still `expectedVersion` and the experiment is neither stopped nor archived
-   * (compare-and-set: every change of arms or weights bumps the version). Returns the updated
+   * (compare-and-set: every change of arms or weights bumps the version); the epoch starts at
+   * `requestedAt` or the first counting stamp after it. Returns the updated
    * experiment, or undefined when another writer won or the experiment was stopped meanwhile.
    */
   async replaceVariants(
@@ -394,9 +425,11 @@ export class ExperimentStore {
     expectedVersion: number,
     variants: readonly VariantDefinition[],
     weights: readonly number[],
-    at: Date,
+    requestedAt: Date,
   ): Promise<Experiment | undefined> {
     return this.db.transaction(async (trx) => {
+      await lockProjectOfExperiment(trx, id);
+      const at = this.stamp(requestedAt);
       const version = expectedVersion + 1;
       const [row] = await trx('experiments')
         .where({ id, allocation_version: expectedVersion })

@@ -7,6 +7,7 @@ import {
   type IngestResult,
   type RejectedEvent,
 } from '../../contracts/events.js';
+import type { CountingClock } from '../../counting-clock.js';
 import type { DomainEvents } from '../../domain-events.js';
 import { issuePath, parseInput } from '../../validation.js';
 import type {
@@ -67,26 +68,6 @@ interface Tally {
 const pairKey = (r: { experimentId: string; visitorId: string }) =>
   `${r.experimentId}\n${r.visitorId}`;
 
-/**
- * Milliseconds that never repeat or go back within this process: two batches counted one after
- * the other get distinct, ordered `received_at` stamps even within one millisecond.
- */
-class MonotonicClock {
-  private last = Number.NEGATIVE_INFINITY;
-  private beforeLast = Number.NEGATIVE_INFINITY;
-
-  next(now: number): number {
-    this.beforeLast = this.last;
-    this.last = Math.max(now, this.last + 1);
-    return this.last;
-  }
-
-  /** Takes back `stamp`, unused, when no later one was handed out. */
-  giveBack(stamp: number): void {
-    if (stamp === this.last) this.last = this.beforeLast;
-  }
-}
-
 /** Largest correction applied for client clock skew, in milliseconds (one day). */
 const MAX_SKEW_MS = 86_400_000;
 
@@ -96,12 +77,12 @@ const MAX_SKEW_MS = 86_400_000;
  * statistics. After commit it asks for the touched experiments' decisions to be recomputed.
  */
 export class IngestionService {
-  private readonly receivedClock = new MonotonicClock();
-
   constructor(
     private readonly store: IngestionStore,
     private readonly experiments: ExperimentStore,
     private readonly events: DomainEvents,
+    /** Stamps each batch's `received_at` when its turn to be counted comes. */
+    private readonly clock: CountingClock,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -159,10 +140,11 @@ export class IngestionService {
     for (let pass = 1; counted === undefined; pass++) {
       const result = await this.store.transaction(project.id, async (tx) => {
         // Batches sharing a visitor are counted one after the other, and each is stamped when
-        // its turn comes: the order of `received_at` is the order of counting, which the
-        // audit's replay relies on.
+        // its turn comes, after its project's lock (shared with other batches, exclusive to a
+        // change of experiments): the order of `received_at` is the order of counting, which
+        // the audit's replay relies on (see CountingClock).
         await tx.begin(lookups.visitorIds);
-        const countedAt = this.receivedClock.next(this.now());
+        const countedAt = this.clock.batch();
         const state = await tx.storeEvents(
           unique.map((u) => u.event),
           new Date(countedAt),
@@ -171,7 +153,7 @@ export class IngestionService {
         const fresh = unique.filter((u) => state.fresh.has(u.event.eventId));
         const missing = pass === 1 ? codeFirstExperiments(project, fresh, state) : [];
         if (missing.length > 0) {
-          this.receivedClock.giveBack(countedAt);
+          this.clock.giveBack(countedAt);
           return { missing };
         }
         return { counted: { fresh: state.fresh, ...(await this.count(tx, fresh, state)) } };
@@ -387,8 +369,8 @@ export class IngestionService {
   }
 
   /**
-   * Creates code-first experiments, each in a transaction of its own, at the present time: at or
-   * before the stamp of the batch that named them, counted next. Returns those this call created
+   * Creates code-first experiments, each in a transaction of its own, stamped by the counting
+   * clock before the batch that named them is counted again. Returns those this call created
    * (not those a concurrent batch created first).
    */
   private async createExperiments(

@@ -1,4 +1,5 @@
 import type { IngestEvent } from '../../contracts/events.js';
+import { PROJECT_LOCK_SPACE } from '../../counting-clock.js';
 import { type Database, type Row, type SqlSession, sqlLiteral } from '../../db/database.js';
 import type { ExperimentStatus, VariantDefinition } from '../experiments/experiment-store.js';
 
@@ -200,6 +201,11 @@ const engagementColumns = (e: Engagement) => ({
   form_submits: e.formSubmits,
   page_views: e.pageViews,
 });
+
+/** The project's lock, shared with other batches (see CountingClock). */
+const LOCK_PROJECT_SHARED = sqlTemplate(
+  `SELECT pg_advisory_xact_lock_shared(${PROJECT_LOCK_SPACE}, hashtext(:project))`,
+);
 
 /** The visitors' advisory locks, in one order (no deadlock). */
 const LOCK_VISITORS = sqlTemplate(`
@@ -403,16 +409,19 @@ export class IngestionTransaction {
   }
 
   /**
-   * Begins the transaction, then waits until no other transaction counts a batch of these
+   * Begins the transaction, takes the project's lock shared (waiting while a change of its
+   * experiments holds it), then waits until no other transaction counts a batch of these
    * visitors and holds them until this one ends (transaction-scoped advisory locks).
    */
   async begin(visitorIds: readonly string[]): Promise<void> {
     this.open = true;
-    const lock =
-      visitorIds.length === 0
-        ? ''
-        : `;\n${LOCK_VISITORS({ project: this.projectId, visitors: JSON.stringify(visitorIds) })}`;
-    await this.session.script(`BEGIN${lock}`);
+    const statements = ['BEGIN', LOCK_PROJECT_SHARED({ project: this.projectId })];
+    if (visitorIds.length > 0) {
+      statements.push(
+        LOCK_VISITORS({ project: this.projectId, visitors: JSON.stringify(visitorIds) }),
+      );
+    }
+    await this.session.script(statements.join(';\n'));
   }
 
   /** Stores the events not stored before and reads what counting them needs (one statement). */
