@@ -8,6 +8,7 @@ import { createMailer } from './features/accounts/mailer.js';
 import { loadSessionSecret } from './features/accounts/session-tokens.js';
 import { ensureFirstProject } from './features/projects/first-project.js';
 import { createLogger } from './logger.js';
+import { attachRealtime } from './realtime/realtime-server.js';
 
 /** The only file that listens: configuration, database, migrations, services, HTTP. */
 async function main(): Promise<void> {
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     );
   }
   const server = createServer(createApp(services, config));
+  const realtime = attachRealtime(server, services);
   // A client that sends its body too slowly loses the connection after 30 s, not 5 minutes.
   server.requestTimeout = 30_000;
   server.headersTimeout = 20_000;
@@ -46,7 +48,8 @@ async function main(): Promise<void> {
 
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
-    server.close();
+    // Disconnects the sockets and stops the HTTP server.
+    await realtime.close();
     services.stop();
     await services.decisions.whenIdle();
     await db.close();

@@ -7,6 +7,7 @@ import { type AppOptions, createApp } from '../../src/app.js';
 import { type AccountOptions, createServices, type Services } from '../../src/composition-root.js';
 import type { Database } from '../../src/db/database.js';
 import type { IngestOutcome } from '../../src/features/ingestion/ingestion-service.js';
+import { attachRealtime } from '../../src/realtime/realtime-server.js';
 import { createTestDatabase } from './test-database.js';
 
 /** What a desktop Chrome sends; Node's own fetch user agent counts as a bot. */
@@ -59,12 +60,20 @@ const appOptions = (options: Partial<AppOptions>): AppOptions => ({
   ...options,
 });
 
-async function listen(app: Express): Promise<{ url: string; close(): Promise<void> }> {
+async function listen(
+  app: Express,
+  realtime?: Services,
+): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer(app);
+  const io = realtime ? attachRealtime(server, realtime) : undefined;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: async () => {
+      // Socket.IO closes the HTTP server with its sockets.
+      if (io) await io.close();
+      else await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 
@@ -113,7 +122,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     // Decide at once: tests wait for the decisions with whenIdle().
     decisions: { debounceMs: 0 },
   });
-  const listener = await listen(createApp(services, appOptions(app)));
+  const listener = await listen(createApp(services, appOptions(app)), services);
   const url = listener.url;
   const request = requestFor(url);
 
