@@ -173,6 +173,46 @@ describe('vibariant command line', () => {
   );
 
   it(
+    'invites a first owner to a project with a link that signs in and joins',
+    async () => {
+      const invited = await cli(
+        'invite',
+        '--project',
+        projectId,
+        '--email',
+        'Founder@Example.com',
+        '--role',
+        'owner',
+      );
+      expect(invited.code).toBe(0);
+      expect(invited.stdout).toContain('Invited founder@example.com as owner');
+      const token = invited.stdout.match(/\/auth\/magic-link\/verify\?token=([A-Za-z0-9_-]+)/)?.[1];
+      expect(token).toBeDefined();
+      // Without SMTP_URL the mail went to the (stderr) log at info level, which is off here.
+      await withServices(async (services) => {
+        const grant = await services.accounts.signInWithLink(token);
+        expect(grant.user.email).toBe('founder@example.com');
+        expect(await services.accounts.membershipsOf(grant.user.id)).toEqual([
+          { projectId, role: 'owner' },
+        ]);
+      });
+      const bad = await cli(
+        'invite',
+        '--project',
+        projectId,
+        '--email',
+        'x@y.z',
+        '--role',
+        'admin',
+      );
+      expect(bad.code).toBe(2);
+      const unknown = await cli('invite', '--project', 'nope', '--email', 'x@example.com');
+      expect(unknown.code).toBe(1);
+    },
+    SLOW,
+  );
+
+  it(
     'answers bad arguments with a message, the usage and exit code 2',
     async () => {
       const cases: [string[], string][] = [

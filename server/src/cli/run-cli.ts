@@ -19,6 +19,10 @@ Commands:
   experiments list --project <id>
       List the project's experiments: status, visitors and conversions per variant, and the
       decision computed now (status and recommendation).
+  invite --project <id> --email <address> [--role owner|member]
+      Invite someone to a project (default role: member): emails a sign-in link that joins
+      them (SMTP_URL; without it the mail goes to the log) and prints the link. The way to
+      give the first project created at start-up its first owner.
   recount --project <id> [--experiment <key>] [--repair]
       Recount the sufficient statistics from the raw event log and print where the stored ones
       differ. --repair rewrites the differing experiments' statistics from the recount.
@@ -32,6 +36,7 @@ Options:
 Environment:
   DATABASE_URL        PostgreSQL connection string; unset: the embedded PGlite database
   VIBARIANT_DATA_DIR  PGlite data directory (default ./.vibariant/data)
+  PUBLIC_URL, SMTP_URL, MAIL_FROM  for invitations, as for the server
   LOG_LEVEL           Log level of the (stderr) log (default warn)
 
 Exit codes:
@@ -58,6 +63,8 @@ const OPTIONS = {
   project: { type: 'string' },
   experiment: { type: 'string' },
   repair: { type: 'boolean' },
+  email: { type: 'string' },
+  role: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -69,6 +76,7 @@ const COMMANDS = {
   'project create': { options: ['name'], required: ['name'] },
   'projects list': { options: [], required: [] },
   'experiments list': { options: ['project'], required: ['project'] },
+  invite: { options: ['project', 'email', 'role'], required: ['project', 'email'] },
   recount: { options: ['project', 'experiment', 'repair'], required: ['project'] },
   help: { options: [], required: [] },
 } as const satisfies Record<string, { options: OptionName[]; required: OptionName[] }>;
@@ -81,6 +89,8 @@ interface Invocation {
   readonly name?: string;
   readonly project?: string;
   readonly experiment?: string;
+  readonly email?: string;
+  readonly role?: string;
   readonly repair: boolean;
 }
 
@@ -112,11 +122,15 @@ function parse(args: readonly string[]): Invocation {
   for (const option of spec.required) {
     const value = values[option];
     if (typeof value !== 'string' || value.trim() === '') {
-      throw new UsageError(`'${command}' needs --${option} <${option === 'name' ? 'name' : 'id'}>`);
+      const what = option === 'name' ? 'name' : option === 'email' ? 'address' : 'id';
+      throw new UsageError(`'${command}' needs --${option} <${what}>`);
     }
   }
   if (values.name !== undefined && values.name.trim().length > 200) {
     throw new UsageError('--name takes at most 200 characters, as the API does');
+  }
+  if (values.role !== undefined && values.role !== 'owner' && values.role !== 'member') {
+    throw new UsageError('--role is owner or member');
   }
   if (values.experiment !== undefined && values.experiment.trim() === '') {
     throw new UsageError('--experiment needs an experiment key');
@@ -128,6 +142,8 @@ function parse(args: readonly string[]): Invocation {
     ...(values.name === undefined ? {} : { name: values.name.trim() }),
     ...(values.project === undefined ? {} : { project: values.project.trim() }),
     ...(values.experiment === undefined ? {} : { experiment: values.experiment.trim() }),
+    ...(values.email === undefined ? {} : { email: values.email }),
+    ...(values.role === undefined ? {} : { role: values.role }),
   };
 }
 
@@ -151,13 +167,21 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
   }
   try {
     // Loaded only now, so that help and usage errors answer without loading the database.
-    const [{ pino }, { createServices }, { loadConfig }, { migrate, openDatabase }] =
-      await Promise.all([
-        import('pino'),
-        import('../composition-root.js'),
-        import('../config.js'),
-        import('../db/database.js'),
-      ]);
+    const [
+      { pino },
+      { createServices },
+      { loadConfig },
+      { migrate, openDatabase },
+      { createMailer },
+      { randomBytes },
+    ] = await Promise.all([
+      import('pino'),
+      import('../composition-root.js'),
+      import('../config.js'),
+      import('../db/database.js'),
+      import('../features/accounts/mailer.js'),
+      import('node:crypto'),
+    ]);
     const config = loadConfig(io.env);
     const logger = pino(
       { level: io.env.LOG_LEVEL ? config.logLevel : 'warn' },
@@ -166,7 +190,16 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     try {
       await migrate(db.knex);
-      const services = createServices({ db, logger });
+      const services = createServices({
+        db,
+        logger,
+        accounts: {
+          // The command line signs no sessions.
+          sessionSecret: randomBytes(32),
+          publicUrl: config.publicUrl,
+          mailer: createMailer(config.smtpUrl, config.mailFrom, logger),
+        },
+      });
       try {
         return await execute(services, invocation, io);
       } finally {
@@ -230,6 +263,24 @@ async function execute(services: Services, inv: Invocation, io: CliIo): Promise<
     }
     case 'experiments list':
       return listExperiments(services, inv.project ?? '', inv.json, io);
+    case 'invite': {
+      const { invitation, link } = await services.team.invite(inv.project ?? '', null, {
+        email: inv.email,
+        ...(inv.role === undefined ? {} : { role: inv.role }),
+      });
+      if (inv.json) json({ invitation, link });
+      else {
+        io.stdout(
+          [
+            `Invited ${invitation.email} as ${invitation.role} (the link works once, until ${invitation.expiresAt.toISOString()}):`,
+            `  ${link}`,
+            '  It signs in as that address: give it to that person only.',
+            '',
+          ].join('\n'),
+        );
+      }
+      return EXIT.ok;
+    }
     case 'recount': {
       const options = { experimentKey: inv.experiment };
       const project = inv.project ?? '';

@@ -110,16 +110,18 @@ export class AccountService {
 
   /**
    * Sends an invitation to join a project: a sign-in link, valid for 7 days, that also adds the
-   * membership when used. `email` must be normalized (trimmed, lower case).
-   * @returns when the invitation expires.
+   * membership when used. `email` must be normalized (trimmed, lower case); `invitedBy` is null
+   * when an operator invites from the command line.
+   * @returns when the invitation expires, and the link: it signs in as `email`, so it goes
+   *   only to that address (and to an operator's terminal), never into an API response.
    */
   async invite(invitation: {
     projectId: string;
     projectName: string;
     email: string;
     role: Role;
-    invitedBy: User;
-  }): Promise<Date> {
+    invitedBy: User | null;
+  }): Promise<{ expiresAt: Date; link: string }> {
     const token = randomToken();
     const at = this.now();
     const expiresAt = new Date(at + INVITATION_TTL_MS);
@@ -128,7 +130,7 @@ export class AccountService {
       email: invitation.email,
       projectId: invitation.projectId,
       role: invitation.role,
-      invitedBy: invitation.invitedBy.id,
+      invitedBy: invitation.invitedBy?.id ?? null,
       createdAt: new Date(at),
       expiresAt,
     });
@@ -136,7 +138,7 @@ export class AccountService {
       to: invitation.email,
       subject: `Join ${invitation.projectName} on Vibariant`,
       text: [
-        `${invitation.invitedBy.email} invited you to the project "${invitation.projectName}" on Vibariant, as ${invitation.role === 'owner' ? 'an owner' : 'a member'}.`,
+        `${invitation.invitedBy?.email ?? 'You were'} invited ${invitation.invitedBy ? 'you ' : ''}to the project "${invitation.projectName}" on Vibariant, as ${invitation.role === 'owner' ? 'an owner' : 'a member'}.`,
         '',
         'Open this link to accept and sign in:',
         '',
@@ -145,7 +147,7 @@ export class AccountService {
         'It works once, for 7 days.',
       ].join('\n'),
     });
-    return expiresAt;
+    return { expiresAt, link: this.linkUrl(token) };
   }
 
   /**

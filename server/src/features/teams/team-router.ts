@@ -19,9 +19,9 @@ export function teamRouter(team: TeamService, accounts: AccountService): Router 
     const caller = authorizeProject(res, req.params.projectId, 'owner');
     const inviter = caller.kind === 'user' ? await accounts.findUser(caller.userId) : undefined;
     if (!inviter) throw new ForbiddenError('Only a signed-in owner can invite people');
-    res
-      .status(201)
-      .json({ invitation: await team.invite(req.params.projectId, inviter, req.body) });
+    res.status(201).json({
+      invitation: (await team.invite(req.params.projectId, inviter, req.body)).invitation,
+    });
   });
 
   router.patch(`${base}/members/:userId`, async (req, res) => {

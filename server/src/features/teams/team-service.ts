@@ -34,28 +34,29 @@ export class TeamService {
 
   /**
    * Invites `body.email` with `body.role` (default `member`): an email with a link that signs in
-   * and joins the project.
+   * and joins the project. `inviter` is null for an operator at the command line. The link is
+   * for the invitee's mailbox (or the operator's terminal) only: never put it in a response.
    * @throws ValidationError (400) naming `email` or `role`; ConflictError (409, field `email`)
    *   when the address is already a member.
    */
   async invite(
     projectId: string,
-    inviter: User,
+    inviter: User | null,
     body: unknown,
-  ): Promise<{ email: string; role: Role; expiresAt: Date }> {
+  ): Promise<{ invitation: { email: string; role: Role; expiresAt: Date }; link: string }> {
     const input = parseInput(invitationInput, body ?? {});
     if (await this.store.isMemberByEmail(projectId, input.email)) {
       throw new ConflictError(`${input.email} is already a member`, { field: 'email' });
     }
     const project = await this.projects.getProject(projectId);
-    const expiresAt = await this.accounts.invite({
+    const { expiresAt, link } = await this.accounts.invite({
       projectId,
       projectName: project.name,
       email: input.email,
       role: input.role,
       invitedBy: inviter,
     });
-    return { email: input.email, role: input.role, expiresAt };
+    return { invitation: { email: input.email, role: input.role, expiresAt }, link };
   }
 
   /**
