@@ -2,26 +2,25 @@
  * Signing in by email link over a real SMTP exchange, sessions in cookies (access JWT, rotating
  * refresh token, CSRF token), and the management API reached with a session.
  */
-import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMailer } from '../src/features/accounts/mailer.js';
 import { Browser, requestLink as requestLinkBy, signedIn } from './support/browser.js';
 import { type FakeAccount, type FakeGitHub, startFakeGitHub } from './support/fake-github.js';
-import { type Mailbox, startMailbox } from './support/mailbox.js';
-import { startTestServer, type TestServer } from './support/test-server.js';
+import type { Mailbox } from './support/mailbox.js';
+import { type ServerWithMail, startServerWithMail } from './support/server-with-mail.js';
+import type { TestServer } from './support/test-server.js';
 
 const PUBLIC_URL = 'https://vibariant.example.com';
 
 let server: TestServer;
 let mailbox: Mailbox;
 let github: FakeGitHub;
+let running: ServerWithMail | undefined;
 /** Everything the server logged, as JSON lines. */
 const logged: string[] = [];
 
 beforeAll(async () => {
-  mailbox = await startMailbox();
   github = await startFakeGitHub();
   const logger = pino(
     { level: 'debug' },
@@ -32,21 +31,17 @@ beforeAll(async () => {
       },
     }),
   );
-  server = await startTestServer({
+  running = await startServerWithMail({
+    publicUrl: PUBLIC_URL,
+    github: github.settings,
     logger,
     trustProxy: 1,
-    accounts: {
-      sessionSecret: randomBytes(32),
-      publicUrl: PUBLIC_URL,
-      mailer: createMailer(mailbox.url, 'Vibariant <no-reply@vibariant.example.com>', logger),
-      github: github.settings,
-    },
   });
+  ({ server, mailbox } = running);
 });
 
 afterAll(async () => {
-  await server?.close();
-  await mailbox?.close();
+  await running?.close();
   await github?.close();
 });
 

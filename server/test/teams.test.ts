@@ -3,33 +3,22 @@
  * remove members; members work on experiments but not on credentials; the last owner stays.
  */
 import { randomBytes } from 'node:crypto';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMailer } from '../src/features/accounts/mailer.js';
 import { type Browser, linkTokenFromMail, signedIn } from './support/browser.js';
-import { type Mailbox, startMailbox } from './support/mailbox.js';
-import { startTestServer, type TestServer } from './support/test-server.js';
+import type { Mailbox } from './support/mailbox.js';
+import { type ServerWithMail, startServerWithMail } from './support/server-with-mail.js';
+import type { TestServer } from './support/test-server.js';
 
 let server: TestServer;
 let mailbox: Mailbox;
+let running: ServerWithMail | undefined;
 
 beforeAll(async () => {
-  mailbox = await startMailbox();
-  const logger = pino({ level: 'silent' });
-  server = await startTestServer({
-    logger,
-    accounts: {
-      sessionSecret: randomBytes(32),
-      publicUrl: 'http://dashboard.test',
-      mailer: createMailer(mailbox.url, 'Vibariant <no-reply@dashboard.test>', logger),
-    },
-  });
+  running = await startServerWithMail({ publicUrl: 'http://dashboard.test' });
+  ({ server, mailbox } = running);
 });
 
-afterAll(async () => {
-  await server?.close();
-  await mailbox?.close();
-});
+afterAll(() => running?.close());
 
 const signIn = (email: string) => signedIn(server.url, mailbox, email);
 

@@ -3,14 +3,12 @@
  * with each kind of credential that must not reach the project. Every cell is denied with the
  * right status and leaks nothing of the project; the table of results is printed.
  */
-import { randomBytes } from 'node:crypto';
-import { pino } from 'pino';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMailer } from '../src/features/accounts/mailer.js';
 import { Browser, linkTokenFromMail, signedIn } from './support/browser.js';
-import { type Mailbox, startMailbox } from './support/mailbox.js';
-import { BROWSER_USER_AGENT, startTestServer, type TestServer } from './support/test-server.js';
+import type { Mailbox } from './support/mailbox.js';
+import { type ServerWithMail, startServerWithMail } from './support/server-with-mail.js';
+import { BROWSER_USER_AGENT, type TestServer } from './support/test-server.js';
 
 let server: TestServer;
 let mailbox: Mailbox;
@@ -50,17 +48,11 @@ const sessionHeaders = (browser: Browser, withCsrf = true): Record<string, strin
   ...(withCsrf ? { 'x-csrf-token': browser.jar.get('vv_csrf') as string } : {}),
 });
 
+let running: ServerWithMail | undefined;
+
 beforeAll(async () => {
-  mailbox = await startMailbox();
-  const logger = pino({ level: 'silent' });
-  server = await startTestServer({
-    logger,
-    accounts: {
-      sessionSecret: randomBytes(32),
-      publicUrl: 'http://dashboard.test',
-      mailer: createMailer(mailbox.url, 'Vibariant <no-reply@dashboard.test>', logger),
-    },
-  });
+  running = await startServerWithMail({ publicUrl: 'http://dashboard.test' });
+  ({ server, mailbox } = running);
   const signIn = (email: string) => signedIn(server.url, mailbox, email);
 
   const first = await signIn('owner@alpha.test');
@@ -212,10 +204,7 @@ beforeAll(async () => {
   ];
 });
 
-afterAll(async () => {
-  await server?.close();
-  await mailbox?.close();
-});
+afterAll(() => running?.close());
 
 async function call(route: Route, headers: Record<string, string>) {
   const response = await fetch(server.url + route.path, {

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { errors, jwtVerify, SignJWT } from 'jose';
+import { errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 
 /** Lifetime of an access token (and of its cookie), in milliseconds: 15 minutes. */
 export const ACCESS_TOKEN_TTL_MS = 15 * 60_000;
@@ -48,16 +48,8 @@ export class SessionTokens {
   ) {}
 
   /** A signed access token for the session, valid for {@link ACCESS_TOKEN_TTL_MS}. */
-  async sign(claims: AccessClaims): Promise<string> {
-    const issuedAt = Math.floor(this.now() / 1000);
-    return new SignJWT({ sid: claims.sessionId })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(claims.userId)
-      .setIssuer(ISSUER)
-      .setAudience(AUDIENCE)
-      .setIssuedAt(issuedAt)
-      .setExpirationTime(issuedAt + ACCESS_TOKEN_TTL_MS / 1000)
-      .sign(this.secret);
+  sign(claims: AccessClaims): Promise<string> {
+    return this.seal({ sid: claims.sessionId, sub: claims.userId }, AUDIENCE, ACCESS_TOKEN_TTL_MS);
   }
 
   /**
@@ -65,46 +57,51 @@ export class SessionTokens {
    * with another key or algorithm, or expired.
    */
   async verify(token: string): Promise<AccessClaims | undefined> {
-    try {
-      const { payload } = await jwtVerify(token, this.secret, {
-        algorithms: ['HS256'],
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        currentDate: new Date(this.now()),
-      });
-      if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return undefined;
-      return { userId: payload.sub, sessionId: payload.sid };
-    } catch (error) {
-      if (error instanceof errors.JOSEError) return undefined;
-      throw error;
-    }
+    const payload = await this.open(token, AUDIENCE);
+    if (typeof payload?.sub !== 'string' || typeof payload.sid !== 'string') return undefined;
+    return { userId: payload.sub, sessionId: payload.sid };
   }
 
   /** An OAuth attempt's `state` and PKCE verifier, signed, for a cookie (10 minutes). */
-  async sealOAuthAttempt(attempt: { state: string; verifier: string }): Promise<string> {
-    const issuedAt = Math.floor(this.now() / 1000);
-    return new SignJWT({ state: attempt.state, verifier: attempt.verifier })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuer(ISSUER)
-      .setAudience(OAUTH_AUDIENCE)
-      .setIssuedAt(issuedAt)
-      .setExpirationTime(issuedAt + OAUTH_ATTEMPT_TTL_MS / 1000)
-      .sign(this.secret);
+  sealOAuthAttempt(attempt: { state: string; verifier: string }): Promise<string> {
+    return this.seal(
+      { state: attempt.state, verifier: attempt.verifier },
+      OAUTH_AUDIENCE,
+      OAUTH_ATTEMPT_TTL_MS,
+    );
   }
 
   /** The attempt sealed in `token`; undefined when tampered with or older than 10 minutes. */
   async openOAuthAttempt(token: string): Promise<{ state: string; verifier: string } | undefined> {
+    const payload = await this.open(token, OAUTH_AUDIENCE);
+    if (typeof payload?.state !== 'string' || typeof payload.verifier !== 'string') {
+      return undefined;
+    }
+    return { state: payload.state, verifier: payload.verifier };
+  }
+
+  /** An HS256 JWT of `claims` for `audience`, expiring after `ttlMs`. */
+  private seal(claims: JWTPayload, audience: string, ttlMs: number): Promise<string> {
+    const issuedAt = Math.floor(this.now() / 1000);
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(ISSUER)
+      .setAudience(audience)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + ttlMs / 1000)
+      .sign(this.secret);
+  }
+
+  /** The claims of a JWT this class sealed for `audience`, still valid; else undefined. */
+  private async open(token: string, audience: string): Promise<JWTPayload | undefined> {
     try {
       const { payload } = await jwtVerify(token, this.secret, {
         algorithms: ['HS256'],
         issuer: ISSUER,
-        audience: OAUTH_AUDIENCE,
+        audience,
         currentDate: new Date(this.now()),
       });
-      if (typeof payload.state !== 'string' || typeof payload.verifier !== 'string') {
-        return undefined;
-      }
-      return { state: payload.state, verifier: payload.verifier };
+      return payload;
     } catch (error) {
       if (error instanceof errors.JOSEError) return undefined;
       throw error;
