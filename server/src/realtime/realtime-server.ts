@@ -36,9 +36,23 @@ function apiKeyOf(socket: VibariantSocket): string | undefined {
 }
 
 /**
+ * Whether a handshake that would use the session cookie comes from this server's own pages: a
+ * browser sends the page's Origin, and another site's page must not ride on the cookie.
+ */
+function fromOwnOrigin(socket: VibariantSocket): boolean {
+  const origin = socket.handshake.headers.origin;
+  if (origin === undefined) return true; // not a browser
+  try {
+    return new URL(origin).host === socket.handshake.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Socket.IO on the HTTP server (same origin as the dashboard). A handshake authenticates with
- * the session cookie or a secret API key, and is refused (`connect_error` "unauthorized")
- * otherwise, at every (re)connection. A socket joins a project's or an experiment's room only
+ * the session cookie (from this server's own pages) or a secret API key, and is refused
+ * (`connect_error` "unauthorized") otherwise, at every (re)connection. A socket joins a project's or an experiment's room only
  * if its credential, checked again at each join, reaches that project.
  */
 export function attachRealtime(
@@ -80,7 +94,7 @@ export function attachRealtime(
       const accessToken = cookies[ACCESS_COOKIE];
       const data: SocketData | undefined = apiKey
         ? { credential: { apiKey } }
-        : accessToken
+        : accessToken && fromOwnOrigin(socket)
           ? { credential: { accessToken } }
           : undefined;
       if (!data || !(await principalOf(data))) {
