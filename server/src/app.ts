@@ -20,6 +20,11 @@ export interface AppOptions {
   readonly rateLimitPerIp: number;
   /** Express `trust proxy`: reverse-proxy hops in front of the server. */
   readonly trustProxy: number;
+  /**
+   * Where people reach the server; over `https:` responses ask browsers to stay on HTTPS (HSTS,
+   * upgrade-insecure-requests), which over plain HTTP would break the pages.
+   */
+  readonly publicUrl?: string;
   /** Sign-in links per hour per client IP, and per email address. */
   readonly signInLinksPerIp: number;
   readonly signInLinksPerAddress: number;
@@ -36,7 +41,13 @@ export function createApp(services: Services, options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy);
-  app.use(helmet());
+  const https = options.publicUrl?.startsWith('https:') === true;
+  app.use(
+    helmet({
+      strictTransportSecurity: https,
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: https ? [] : null } },
+    }),
+  );
   app.use(requestLog(services.logger));
 
   app.get('/health', (_req, res) => {

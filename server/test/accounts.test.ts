@@ -103,6 +103,44 @@ describe('sign-in by email link', () => {
     expect(me.body.csrfToken).toBe(browser.jar.get('vv_csrf'));
   });
 
+  it('refuses the sign-in form posted from another site', async () => {
+    const browser = newBrowser();
+    const token = await requestLink(browser, 'csrf-login@example.com');
+    for (const headers of [
+      { origin: 'https://evil.example' },
+      { origin: 'null' },
+      { 'sec-fetch-site': 'cross-site' },
+    ]) {
+      const res = await fetch(`${server.url}/auth/magic-link/verify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams({ token }).toString(),
+        redirect: 'manual',
+      });
+      expect(res.status).toBe(403);
+      expect(res.headers.getSetCookie()).toEqual([]);
+    }
+    // From the server's own page the link still works (it was not used up).
+    const own = new URL(server.url).host;
+    const ok = await fetch(`${server.url}/auth/magic-link/verify`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: `http://${own}`,
+        'sec-fetch-site': 'same-origin',
+      },
+      body: new URLSearchParams({ token }).toString(),
+      redirect: 'manual',
+    });
+    expect(ok.status).toBe(303);
+  });
+
+  it('asks browsers to stay on HTTPS when the public URL is https', async () => {
+    const res = await fetch(`${server.url}/auth/providers`);
+    expect(res.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+    expect(res.headers.get('content-security-policy')).toContain('upgrade-insecure-requests');
+  });
+
   it('marks cookies Secure when the request came over HTTPS through a trusted proxy', async () => {
     const browser = await signIn('grace@example.com', { 'x-forwarded-proto': 'https' });
     const refreshed = await browser.fetch('POST', '/auth/refresh');
@@ -366,11 +404,14 @@ describe('sessions', () => {
     const noCsrf = await browser.fetch('POST', '/auth/refresh', { csrf: false });
     expect(noCsrf.status).toBe(403);
 
-    // The replaced token again, within seconds (two tabs): refused, the session lives on.
+    // The replaced token again, within seconds (two tabs): refused without clearing the
+    // browser's cookies (they are the new ones already), and the session lives on.
     const replay = newBrowser();
     replay.jar.set('vv_refresh', firstRefresh, '/auth');
     replay.jar.set('vv_csrf', browser.jar.get('vv_csrf') as string);
-    expect((await replay.fetch('POST', '/auth/refresh')).status).toBe(401);
+    const superseded = await replay.fetch('POST', '/auth/refresh');
+    expect(superseded.status).toBe(401);
+    expect(superseded.setCookies).toEqual([]);
     expect((await browser.fetch('GET', '/api/projects')).status).toBe(200);
 
     // Later: a replayed token was stolen; the whole session ends.

@@ -143,6 +143,32 @@ describe('cross-project access', () => {
     expect(assign.body.error.details.field).toBe('body.visitorId');
   });
 
+  it('keeps one live API key when two are revoked at the same moment', async () => {
+    for (let round = 0; round < 5; round++) {
+      const c = await server.createProject(`Race ${round}`);
+      const as = { authorization: `Bearer ${c.apiKey}` };
+      const base = `/api/projects/${c.projectId}`;
+      const second = await server.request('POST', `${base}/api-keys`, { body: {}, headers: as });
+      const keys = (await server.request('GET', `${base}/api-keys`, { headers: as })).body.apiKeys;
+      expect(keys).toHaveLength(2);
+      expect(second.status).toBe(201);
+      // Through the service: over HTTP each request would need a key the other one revokes.
+      const results = await Promise.allSettled(
+        keys.map((key: { id: string }) =>
+          server.services.projects.revokeApiKey(c.projectId, key.id),
+        ),
+      );
+      expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(refused.reason).toMatchObject({ status: 409 });
+      const live = await server.db
+        .knex('api_keys')
+        .where({ project_id: c.projectId })
+        .whereNull('revoked_at');
+      expect(live).toHaveLength(1);
+    }
+  });
+
   it('keeps a project from revoking its last API key, and accepts only real origins', async () => {
     const c = await server.createProject('Locked out?');
     const as = { authorization: `Bearer ${c.apiKey}` };

@@ -4,7 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser, linkTokenFromMail, signedIn } from './support/browser.js';
+import { INVITATIONS_PER_PROJECT_PER_HOUR } from '../src/features/teams/team-router.js';
+import { Browser, linkTokenFromMail, signedIn } from './support/browser.js';
 import type { Mailbox } from './support/mailbox.js';
 import { type ServerWithMail, startServerWithMail } from './support/server-with-mail.js';
 import type { TestServer } from './support/test-server.js';
@@ -198,5 +199,85 @@ describe('teams', () => {
     ).toBe(204);
     expect((await member.fetch('GET', `/api/projects/${projectId}/experiments`)).status).toBe(403);
     expect((await member.fetch('GET', '/auth/me')).body.memberships).toEqual([]);
+  });
+
+  it('cancels invitations: replaced by a new one, by hand, and with the member who leaves', async () => {
+    const { owner, projectId } = await ownedProject('cancel-owner@example.com');
+    const p = `/api/projects/${projectId}`;
+    const invite = (email: string, role = 'member') =>
+      owner.fetch('POST', `${p}/invitations`, { json: { email, role } });
+    const use = async (token: string) =>
+      (await new Browser(server.url).fetch('POST', '/auth/magic-link/verify', { json: { token } }))
+        .status;
+
+    // A second invitation replaces the first: one pending link per address.
+    expect((await invite('dave@example.com')).status).toBe(201);
+    const first = await linkTokenFromMail(mailbox, 'dave@example.com');
+    expect((await invite('dave@example.com', 'owner')).status).toBe(201);
+    const second = await linkTokenFromMail(mailbox, 'dave@example.com');
+    expect(await use(first)).toBe(401);
+    const pending = (await owner.fetch('GET', `${p}/members`)).body.invitations;
+    expect(pending).toEqual([
+      expect.objectContaining({ email: 'dave@example.com', role: 'owner' }),
+    ]);
+
+    // Cancelled by hand.
+    expect((await owner.fetch('DELETE', `${p}/invitations/Dave@Example.com`)).status).toBe(204);
+    expect(await use(second)).toBe(401);
+    expect((await owner.fetch('DELETE', `${p}/invitations/dave@example.com`)).status).toBe(404);
+
+    // Eve, an owner, invites her other address; removed, she cannot come back through it.
+    const eve = await inviteAndJoin(owner, projectId, 'eve@example.com', 'owner');
+    const eveId = (await eve.fetch('GET', '/auth/me')).body.user.id as string;
+    expect(
+      (
+        await eve.fetch('POST', `${p}/invitations`, {
+          json: { email: 'eve2@example.com', role: 'owner' },
+        })
+      ).status,
+    ).toBe(201);
+    const eveLink = await linkTokenFromMail(mailbox, 'eve2@example.com');
+    // ...and a pending invitation to her own address is cancelled with her too.
+    expect((await invite('eve@example.com', 'owner')).status).toBe(409); // already a member
+    expect((await owner.fetch('DELETE', `${p}/members/${eveId}`)).status).toBe(204);
+    expect(await use(eveLink)).toBe(401);
+    expect((await owner.fetch('GET', `${p}/members`)).body.invitations).toEqual([]);
+
+    // An owner made a member loses the invitations they sent.
+    const frank = await inviteAndJoin(owner, projectId, 'frank@example.com', 'owner');
+    const frankId = (await frank.fetch('GET', '/auth/me')).body.user.id as string;
+    await frank.fetch('POST', `${p}/invitations`, { json: { email: 'gina@example.com' } });
+    const ginaLink = await linkTokenFromMail(mailbox, 'gina@example.com');
+    expect(
+      (await owner.fetch('PATCH', `${p}/members/${frankId}`, { json: { role: 'member' } })).status,
+    ).toBe(200);
+    expect(await use(ginaLink)).toBe(401);
+  });
+
+  it('limits the invitations a project sends per hour', async () => {
+    const { owner, projectId } = await ownedProject('busy-owner@example.com');
+    for (let i = 0; i < INVITATIONS_PER_PROJECT_PER_HOUR; i++) {
+      const res = await owner.fetch('POST', `/api/projects/${projectId}/invitations`, {
+        json: { email: `guest-${i}@example.com` },
+      });
+      expect(res.status).toBe(201);
+    }
+    const over = await owner.fetch('POST', `/api/projects/${projectId}/invitations`, {
+      json: { email: 'one-too-many@example.com' },
+    });
+    expect(over.status).toBe(429);
+    expect(over.body.error.details.field).toBe('project');
+    // Another project's owners are not held back.
+    const other = await ownedProject('calm-owner@example.com');
+    const fine = await other.owner.fetch('POST', `/api/projects/${other.projectId}/invitations`, {
+      json: { email: 'guest@example.com' },
+    });
+    expect(fine.status).toBe(201);
+  });
+
+  it('does not ask browsers to switch to HTTPS when served over plain HTTP', async () => {
+    const res = await fetch(`${server.url}/auth/providers`);
+    expect(res.headers.get('strict-transport-security')).toBeNull();
+    expect(res.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
   });
 });

@@ -390,4 +390,46 @@ describe('tenant isolation', () => {
       again.close();
     }
   });
+
+  it('keeps a signed-in socket working past its access token while the session lives', async () => {
+    const browser = await signedIn(server.url, mailbox, 'long-watch@alpha.test');
+    const created = await browser.fetch('POST', '/api/projects', { json: { name: 'Long' } });
+    const socket = connect(server.url, {
+      transports: ['websocket'],
+      reconnection: false,
+      extraHeaders: { cookie: browser.jar.header('/') },
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.on('connect', () => resolve());
+        socket.on('connect_error', reject);
+      });
+      server.clock.advance(16 * 60_000); // the access token of the handshake has expired
+      const projectId = created.body.project.id as string;
+      expect(await socket.emitWithAck('project:join', { projectId })).toMatchObject({ ok: true });
+      for (const payload of [
+        { projectId: 'a\u0000b' },
+        { projectId: 42 },
+        { projectId: 'x'.repeat(201) },
+        {},
+      ]) {
+        const reply = await socket.emitWithAck('project:join', payload as { projectId: string });
+        // Refused before any lookup (a NUL would make the database fail).
+        expect(reply).toEqual({
+          ok: false,
+          error: { code: 'invalid', message: 'projectId: must be a project ID' },
+        });
+      }
+      const badKey = await socket.emitWithAck('experiment:join', {
+        projectId,
+        experimentKey: 'hero\u0000',
+      });
+      expect(badKey).toEqual({
+        ok: false,
+        error: { code: 'invalid', message: 'experimentKey: must be an experiment key' },
+      });
+    } finally {
+      socket.close();
+    }
+  });
 });

@@ -2,7 +2,9 @@ import type { Server as HttpServer } from 'node:http';
 import { parse as parseCookies } from 'cookie';
 import { Server, type Socket } from 'socket.io';
 import type { Services } from '../composition-root.js';
+import { isStorableText } from '../contracts/events.js';
 import type { Principal } from '../http/auth.js';
+import { isSameOrigin } from '../http/same-origin.js';
 import { ACCESS_COOKIE } from '../http/session-cookies.js';
 import {
   type ClientToServerEvents,
@@ -14,15 +16,22 @@ import {
   UNAUTHORIZED,
 } from './contracts.js';
 
-/** What a socket proved at its handshake. */
-interface SocketData {
-  readonly credential: { readonly apiKey: string } | { readonly accessToken: string };
-}
+/** What a socket proved at its handshake: an API key, or a signed-in user's session. */
+type SocketData =
+  | { readonly kind: 'api_key'; readonly apiKey: string }
+  | { readonly kind: 'session'; readonly sessionId: string; readonly userId: string };
 
 type VibariantSocket = Socket<ClientToServerEvents, ServerToClientEvents, object, SocketData>;
 
 /** Longest ID or key accepted in a command. */
 const MAX_ID_LENGTH = 200;
+
+/** An ID or key as a command may carry it: a non-empty, short, storable string. */
+const isId = (value: unknown): value is string =>
+  typeof value === 'string' &&
+  value.length > 0 &&
+  value.length <= MAX_ID_LENGTH &&
+  isStorableText(value);
 
 const refuse = (code: 'invalid' | 'forbidden' | 'not_found', message: string) =>
   ({ ok: false, error: { code, message } }) as const;
@@ -33,20 +42,6 @@ function apiKeyOf(socket: VibariantSocket): string | undefined {
   if (typeof fromAuth === 'string') return fromAuth;
   const header = socket.handshake.headers.authorization;
   return typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
-}
-
-/**
- * Whether a handshake that would use the session cookie comes from this server's own pages: a
- * browser sends the page's Origin, and another site's page must not ride on the cookie.
- */
-function fromOwnOrigin(socket: VibariantSocket): boolean {
-  const origin = socket.handshake.headers.origin;
-  if (origin === undefined) return true; // not a browser
-  try {
-    return new URL(origin).host === socket.handshake.headers.host;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -64,13 +59,16 @@ export function attachRealtime(
     maxHttpBufferSize: 65_536,
   });
 
-  /** The principal of a socket's credential now (a session may have ended since). */
+  /**
+   * The principal of a socket's credential now: the key may have been revoked, the session
+   * ended (an access token expiring does not end it).
+   */
   const principalOf = async (data: SocketData): Promise<Principal | undefined> => {
-    if ('apiKey' in data.credential) {
-      const key = await services.projects.apiKeyForSecret(data.credential.apiKey);
+    if (data.kind === 'api_key') {
+      const key = await services.projects.apiKeyForSecret(data.apiKey);
       return key ? { kind: 'api_key', projectId: key.projectId, apiKeyId: key.id } : undefined;
     }
-    const session = await services.accounts.authenticate(data.credential.accessToken);
+    const session = await services.accounts.liveSession(data.sessionId, data.userId);
     return session
       ? {
           kind: 'user',
@@ -90,18 +88,21 @@ export function attachRealtime(
   io.use(async (socket, next) => {
     try {
       const apiKey = apiKeyOf(socket);
-      const cookies = parseCookies(socket.handshake.headers.cookie ?? '');
-      const accessToken = cookies[ACCESS_COOKIE];
-      const data: SocketData | undefined = apiKey
-        ? { credential: { apiKey } }
-        : accessToken && fromOwnOrigin(socket)
-          ? { credential: { accessToken } }
-          : undefined;
-      if (!data || !(await principalOf(data))) {
-        next(new Error(UNAUTHORIZED));
-        return;
+      if (apiKey) {
+        const data: SocketData = { kind: 'api_key', apiKey };
+        if (!(await principalOf(data))) return next(new Error(UNAUTHORIZED));
+        socket.data = data;
+        return next();
       }
-      socket.data = data;
+      // The session cookie, only from this server's own pages (no cross-site hijacking).
+      const { headers } = socket.handshake;
+      const accessToken = parseCookies(headers.cookie ?? '')[ACCESS_COOKIE];
+      const session =
+        accessToken && isSameOrigin(headers.origin, headers.host)
+          ? await services.accounts.authenticate(accessToken)
+          : undefined;
+      if (!session) return next(new Error(UNAUTHORIZED));
+      socket.data = { kind: 'session', sessionId: session.sessionId, userId: session.user.id };
       next();
     } catch (error) {
       next(error instanceof Error ? error : new Error(String(error)));
@@ -114,18 +115,17 @@ export function attachRealtime(
       projectId: unknown,
       room: (projectId: string) => Promise<string | undefined>,
     ): Promise<Reply<Joined>> => {
-      if (
-        typeof projectId !== 'string' ||
-        projectId.length === 0 ||
-        projectId.length > MAX_ID_LENGTH
-      ) {
-        return refuse('invalid', 'projectId: must be a project ID');
-      }
+      if (!isId(projectId)) return refuse('invalid', 'projectId: must be a project ID');
       const principal = await principalOf(socket.data);
       if (!principal) {
         // After the acknowledgement has gone out.
         setImmediate(() => socket.disconnect(true));
-        return refuse('forbidden', 'Your session has ended: sign in again');
+        return refuse(
+          'forbidden',
+          socket.data.kind === 'api_key'
+            ? 'This API key has been revoked'
+            : 'Your session has ended: sign in again',
+        );
       }
       if (!(await reaches(principal, projectId))) {
         return refuse('forbidden', 'This credential cannot access this project');
@@ -159,7 +159,7 @@ export function attachRealtime(
       'experiment:join',
       safely(
         async ({ projectId, experimentKey }: { projectId: unknown; experimentKey: unknown }) => {
-          if (typeof experimentKey !== 'string' || experimentKey.length > MAX_ID_LENGTH) {
+          if (!isId(experimentKey)) {
             return refuse('invalid', 'experimentKey: must be an experiment key');
           }
           return join(projectId, async (id) => {

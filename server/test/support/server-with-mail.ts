@@ -28,6 +28,7 @@ export async function startServerWithMail(
   const mailbox = await startMailbox();
   const server = await startTestServer({
     ...serverOptions,
+    publicUrl,
     logger,
     accounts: {
       sessionSecret: randomBytes(32),

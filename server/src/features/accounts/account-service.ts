@@ -215,7 +215,9 @@ export class AccountService {
    * session's CSRF token. A token that was already exchanged (more than a few seconds ago)
    * revokes its whole session.
    * @throws UnauthorizedError (401) when the token is missing, unknown, replaced, revoked or
-   *   expired; ForbiddenError (403, field `x-csrf-token`) without the session's CSRF token.
+   *   expired (with `details.superseded` when it was replaced within the grace: the browser's
+   *   cookies are already the new ones); ForbiddenError (403, field `x-csrf-token`) without the
+   *   session's CSRF token.
    */
   async refresh(
     refreshToken: string | undefined,
@@ -229,9 +231,14 @@ export class AccountService {
     if (!session || session.revokedAt || session.expiresAt.getTime() <= at) throw refused();
     if (!this.tokens.checkCsrf(session.familyId, csrfToken)) throw csrfRefused();
     if (session.replacedAt) {
-      if (at - session.replacedAt.getTime() > REPLAY_GRACE_MS) {
-        await this.store.revokeFamily(session.familyId, new Date(at));
+      if (at - session.replacedAt.getTime() <= REPLAY_GRACE_MS) {
+        // Another tab refreshed first: its cookies are the browser's now; keep them.
+        throw new UnauthorizedError('This session was just refreshed: use its new cookies', {
+          field: 'refresh_token',
+          superseded: true,
+        });
       }
+      await this.store.revokeFamily(session.familyId, new Date(at));
       throw refused();
     }
     const user = await this.store.findUserById(session.userId);
@@ -267,9 +274,18 @@ export class AccountService {
   async authenticate(accessToken: string): Promise<Authenticated | undefined> {
     const claims = await this.tokens.verify(accessToken);
     if (!claims) return undefined;
-    if (!(await this.store.isSessionLive(claims.sessionId, new Date(this.now())))) return undefined;
-    const user = await this.store.findUserById(claims.userId);
-    return user ? { user, sessionId: claims.sessionId } : undefined;
+    return this.liveSession(claims.sessionId, claims.userId);
+  }
+
+  /**
+   * The user of a sign-in session that is still live (not ended, not expired), whatever its
+   * access tokens: a connection authenticated once keeps working while its session lives.
+   */
+  async liveSession(sessionId: string, userId: string): Promise<Authenticated | undefined> {
+    const live = await this.store.isSessionLive(sessionId, userId, new Date(this.now()));
+    if (!live) return undefined;
+    const user = await this.store.findUserById(userId);
+    return user ? { user, sessionId } : undefined;
   }
 
   /** The session's CSRF token, which the dashboard echoes in `X-CSRF-Token`. */

@@ -166,10 +166,13 @@ export class AccountStore {
       .update({ revoked_at: at });
   }
 
-  /** Whether the sign-in session (family) is still live at `at`: not revoked, not expired. */
-  async isSessionLive(familyId: string, at: Date): Promise<boolean> {
+  /**
+   * Whether the sign-in session (family) of `userId` is still live at `at`: theirs, not revoked,
+   * not expired.
+   */
+  async isSessionLive(familyId: string, userId: string, at: Date): Promise<boolean> {
     const row = await this.db('refresh_sessions')
-      .where({ family_id: familyId })
+      .where({ family_id: familyId, user_id: userId })
       .whereNull('revoked_at')
       .where('expires_at', '>', at)
       .first('token_hash');

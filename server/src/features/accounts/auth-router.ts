@@ -1,6 +1,7 @@
 import express, { type Request, type Response, Router } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { AppError, UnauthorizedError } from '../../errors/app-error.js';
+import { requireSameOrigin } from '../../http/same-origin.js';
 import {
   ACCESS_COOKIE,
   CSRF_HEADER,
@@ -87,7 +88,7 @@ export function authRouter(accounts: AccountService, options: AuthRouterOptions)
 
   // Uses a link: from that page (a form: redirects to the dashboard) or from the dashboard
   // itself (JSON: answers the user and the CSRF token).
-  router.post('/auth/magic-link/verify', json, form, async (req, res) => {
+  router.post('/auth/magic-link/verify', requireSameOrigin, json, form, async (req, res) => {
     const grant = await accounts.signInWithLink(
       (req.body as { token?: unknown } | undefined)?.token,
     );
@@ -155,7 +156,9 @@ export function authRouter(accounts: AccountService, options: AuthRouterOptions)
       setSessionCookies(req, res, grant);
       res.json({ user: grant.user, csrfToken: grant.csrfToken });
     } catch (error) {
-      if (error instanceof UnauthorizedError) clearSessionCookies(req, res);
+      if (error instanceof UnauthorizedError && error.details.superseded !== true) {
+        clearSessionCookies(req, res);
+      }
       throw error;
     }
   });

@@ -106,14 +106,13 @@ export class ProjectService {
    *   project's last live key (the project would be locked out of the API).
    */
   async revokeApiKey(projectId: string, id: string): Promise<ApiKeyRecord> {
-    const live = (await this.store.listApiKeys(projectId)).filter((k) => k.revokedAt === null);
-    if (live.length === 1 && live[0]?.id === id) {
+    const apiKey = await this.store.revokeApiKey(projectId, id);
+    if (apiKey === 'last_key') {
       throw new ConflictError('This is the project’s last API key: create another one first', {
         field: 'keyId',
       });
     }
-    const apiKey = await this.store.revokeApiKey(projectId, id);
-    if (!apiKey) throw new NotFoundError('API key', id);
+    if (apiKey === 'not_found') throw new NotFoundError('API key', id);
     return apiKey;
   }
 

@@ -237,11 +237,27 @@ export class ProjectStore {
     return row ? toApiKey(row as ApiKeyRow) : undefined;
   }
 
-  async revokeApiKey(projectId: string, id: string): Promise<ApiKeyRecord | undefined> {
-    const [row] = await this.db('api_keys')
-      .where({ project_id: projectId, id })
-      .update({ revoked_at: this.db.raw('coalesce(revoked_at, now())') })
-      .returning(API_KEY_COLUMNS);
-    return row ? toApiKey(row as ApiKeyRow) : undefined;
+  /**
+   * Revokes the key, unless it is the project's last live one. The project's live keys are
+   * locked first, so two concurrent revocations cannot both pass the check.
+   */
+  async revokeApiKey(
+    projectId: string,
+    id: string,
+  ): Promise<ApiKeyRecord | 'not_found' | 'last_key'> {
+    return this.db.transaction(async (trx) => {
+      const live: { id: string }[] = await trx('api_keys')
+        .where({ project_id: projectId })
+        .whereNull('revoked_at')
+        .orderBy('id')
+        .forUpdate()
+        .select('id');
+      if (live.length === 1 && live[0]?.id === id) return 'last_key';
+      const [row] = await trx('api_keys')
+        .where({ project_id: projectId, id })
+        .update({ revoked_at: trx.raw('coalesce(revoked_at, now())') })
+        .returning(API_KEY_COLUMNS);
+      return row ? toApiKey(row as ApiKeyRow) : 'not_found';
+    });
   }
 }

@@ -49,6 +49,8 @@ export class TeamService {
       throw new ConflictError(`${input.email} is already a member`, { field: 'email' });
     }
     const project = await this.projects.getProject(projectId);
+    // A new invitation replaces any earlier one to the address: one pending link at a time.
+    await this.store.cancelInvitations(projectId, { email: input.email });
     const { expiresAt, link } = await this.accounts.invite({
       projectId,
       projectName: project.name,
@@ -60,20 +62,34 @@ export class TeamService {
   }
 
   /**
-   * Gives a member another role.
+   * Cancels the pending invitations to an address (normalized as invitations are).
+   * @throws ValidationError (400, field `email`); NotFoundError (404) when none is pending.
+   */
+  async cancelInvitation(projectId: string, email: string): Promise<void> {
+    const { email: address } = parseInput(invitationInput.pick({ email: true }), { email }, 'path');
+    if ((await this.store.cancelInvitations(projectId, { email: address })) === 0) {
+      throw new NotFoundError('invitation', address);
+    }
+  }
+
+  /**
+   * Gives a member another role. An owner made a member loses the invitations they sent.
    * @throws ValidationError (400, field `role`); NotFoundError (404) for a user who is no
    *   member; ConflictError (409, field `role`) when the last owner would be demoted.
    */
   async changeRole(projectId: string, userId: string, body: unknown): Promise<Member> {
     const { role: next } = parseInput(roleInput, body ?? {});
     await this.apply(projectId, userId, next);
+    if (next === 'member') await this.store.cancelInvitations(projectId, { invitedBy: userId });
     const member = (await this.store.listMembers(projectId)).find((m) => m.userId === userId);
     if (!member) throw new NotFoundError('member', userId);
     return member;
   }
 
   /**
-   * Removes a member (owners remove anyone; members may remove themselves: leaving).
+   * Removes a member (owners remove anyone; members may remove themselves: leaving), and the
+   * pending invitations to their address and those they sent, so that no link brings them
+   * back.
    * @throws ForbiddenError (403) when a member removes someone else; NotFoundError (404) for a
    *   user who is no member; ConflictError (409) when the last owner would leave.
    */
@@ -85,7 +101,11 @@ export class TeamService {
     if (by.role !== 'owner' && by.userId !== userId) {
       throw new ForbiddenError('Only an owner of this project can do this');
     }
+    const member = (await this.store.listMembers(projectId)).find((m) => m.userId === userId);
     await this.apply(projectId, userId, null);
+    if (member) {
+      await this.store.cancelInvitations(projectId, { email: member.email, invitedBy: userId });
+    }
   }
 
   private async apply(projectId: string, userId: string, next: Role | null): Promise<void> {

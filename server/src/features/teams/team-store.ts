@@ -63,6 +63,26 @@ export class TeamStore {
     }));
   }
 
+  /**
+   * Cancels the project's pending invitations to `email` and/or sent by `invitedBy`; returns
+   * how many.
+   */
+  async cancelInvitations(
+    projectId: string,
+    which: { readonly email?: string; readonly invitedBy?: string },
+  ): Promise<number> {
+    const rows: unknown[] = await this.db('sign_in_links')
+      .where({ project_id: projectId })
+      .whereNull('used_at')
+      .where((q) => {
+        if (which.email !== undefined) q.orWhere({ email: which.email });
+        if (which.invitedBy !== undefined) q.orWhere({ invited_by: which.invitedBy });
+      })
+      .delete()
+      .returning('token_hash');
+    return rows.length;
+  }
+
   async isMemberByEmail(projectId: string, email: string): Promise<boolean> {
     const row = await this.db('project_members as m')
       .join('users as u', 'u.id', 'm.user_id')
