@@ -48,7 +48,6 @@ async function main(): Promise<void> {
 
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
-    // Disconnects the sockets and stops the HTTP server.
     await realtime.close();
     services.stop();
     await services.decisions.whenIdle();

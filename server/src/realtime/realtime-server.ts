@@ -3,11 +3,16 @@ import { parse as parseCookies } from 'cookie';
 import { Server, type Socket } from 'socket.io';
 import type { Services } from '../composition-root.js';
 import { isStorableText } from '../contracts/events.js';
+import { NotFoundError } from '../errors/app-error.js';
+import type { ExperimentLiveState } from '../features/decisions/results-service.js';
 import type { Principal } from '../http/auth.js';
 import { isSameOrigin } from '../http/same-origin.js';
 import { ACCESS_COOKIE } from '../http/session-cookies.js';
+import { Coalescer } from './coalescer.js';
 import {
   type ClientToServerEvents,
+  type DecisionUpdated,
+  type ExperimentState,
   experimentRoom,
   type Joined,
   projectRoom,
@@ -22,6 +27,16 @@ type SocketData =
   | { readonly kind: 'session'; readonly sessionId: string; readonly userId: string };
 
 type VibariantSocket = Socket<ClientToServerEvents, ServerToClientEvents, object, SocketData>;
+
+/** The realtime layer of a server: its Socket.IO server, and how to stop it. */
+export interface Realtime {
+  readonly io: Server<ClientToServerEvents, ServerToClientEvents, object, SocketData>;
+  /** Stops pushing, disconnects the sockets and closes the HTTP server. */
+  close(): Promise<void>;
+}
+
+/** Least time between two decisions pushed for one experiment, in milliseconds. */
+export const DECISION_PUSH_INTERVAL_MS = 100;
 
 /** Longest ID or key accepted in a command. */
 const MAX_ID_LENGTH = 200;
@@ -50,13 +65,13 @@ function apiKeyOf(socket: VibariantSocket): string | undefined {
  * (`connect_error` "unauthorized") otherwise, at every (re)connection. A socket joins a project's or an experiment's room only
  * if its credential, checked again at each join, reaches that project.
  */
-export function attachRealtime(
-  http: HttpServer,
-  services: Services,
-): Server<ClientToServerEvents, ServerToClientEvents, object, SocketData> {
+export function attachRealtime(http: HttpServer, services: Services): Realtime {
   const io = new Server<ClientToServerEvents, ServerToClientEvents, object, SocketData>(http, {
     serveClient: false,
     maxHttpBufferSize: 65_536,
+    // A client back within two minutes gets the facts it missed and its rooms again (after the
+    // handshake's authentication, which runs again).
+    connectionStateRecovery: { maxDisconnectionDuration: 120_000, skipMiddlewares: false },
   });
 
   /**
@@ -109,12 +124,26 @@ export function attachRealtime(
     }
   });
 
+  // Each recomputed decision goes to the experiment's room: at most one per 100 ms per
+  // experiment, and always the last one.
+  const decisions = new Coalescer<DecisionUpdated>(DECISION_PUSH_INTERVAL_MS, (id, update) =>
+    io.to(experimentRoom(id)).emit('decision:updated', update),
+  );
+  const unsubscribe = services.events.on('decision:changed', (event) =>
+    decisions.push(event.experimentId, {
+      experimentId: event.experimentId,
+      experimentKey: event.experimentKey,
+      goal: event.goal,
+      decision: event.decision,
+    }),
+  );
+
   io.on('connection', (socket: VibariantSocket) => {
-    /** Checks the credential and the project, then joins `room`. */
-    const join = async (
-      projectId: unknown,
-      room: (projectId: string) => Promise<string | undefined>,
-    ): Promise<Reply<Joined>> => {
+    /**
+     * Checks the project ID and that the socket's credential (checked again: a session may have
+     * ended, a key been revoked) reaches the project; the refusal, or undefined when it may go on.
+     */
+    const refusal = async (projectId: unknown): Promise<Reply<never> | undefined> => {
       if (!isId(projectId)) return refuse('invalid', 'projectId: must be a project ID');
       const principal = await principalOf(socket.data);
       if (!principal) {
@@ -130,17 +159,15 @@ export function attachRealtime(
       if (!(await reaches(principal, projectId))) {
         return refuse('forbidden', 'This credential cannot access this project');
       }
-      const name = await room(projectId);
-      if (!name) return refuse('not_found', 'No such experiment in this project');
-      await socket.join(name);
-      return { ok: true, room: name };
+      return undefined;
     };
 
-    const safely =
-      <P>(handler: (payload: P) => Promise<Reply<Joined>>) =>
+    /** Runs a command handler and acknowledges its reply (a failure as a generic refusal). */
+    const command =
+      <P, R>(handler: (payload: Partial<P>) => Promise<Reply<R>>) =>
       (payload: P, ack: unknown) => {
         if (typeof ack !== 'function') return;
-        handler(payload ?? ({} as P)).then(
+        handler((payload ?? {}) as Partial<P>).then(
           (reply) => ack(reply),
           (error: unknown) => {
             services.logger.error({ err: error }, 'realtime command failed');
@@ -151,24 +178,50 @@ export function attachRealtime(
 
     socket.on(
       'project:join',
-      safely(async ({ projectId }: { projectId: unknown }) =>
-        join(projectId, async (id) => projectRoom(id)),
-      ),
+      command<{ projectId: unknown }, Joined>(async ({ projectId }) => {
+        const refused = await refusal(projectId);
+        if (refused) return refused;
+        const room = projectRoom(projectId as string);
+        await socket.join(room);
+        return { ok: true, room };
+      }),
     );
+
     socket.on(
       'experiment:join',
-      safely(
-        async ({ projectId, experimentKey }: { projectId: unknown; experimentKey: unknown }) => {
+      command<{ projectId: unknown; experimentKey: unknown }, Joined & { state: ExperimentState }>(
+        async ({ projectId, experimentKey }) => {
           if (!isId(experimentKey)) {
             return refuse('invalid', 'experimentKey: must be an experiment key');
           }
-          return join(projectId, async (id) => {
-            const experiment = await services.experimentStore.findByKey(id, experimentKey);
-            return experiment ? experimentRoom(experiment.id) : undefined;
-          });
+          const refused = await refusal(projectId);
+          if (refused) return refused;
+          let live: ExperimentLiveState;
+          try {
+            live = await services.results.liveState(projectId as string, experimentKey);
+          } catch (error) {
+            if (error instanceof NotFoundError) {
+              return refuse('not_found', 'No such experiment in this project');
+            }
+            throw error;
+          }
+          const room = experimentRoom(live.experiment.id);
+          await socket.join(room);
+          // As it travels: dates become ISO strings.
+          const state = JSON.parse(JSON.stringify(live)) as ExperimentState;
+          return { ok: true, room, state };
         },
       ),
     );
   });
-  return io;
+
+  return {
+    io,
+    async close() {
+      unsubscribe();
+      decisions.close();
+      // Disconnects the sockets and stops the HTTP server.
+      await io.close();
+    },
+  };
 }

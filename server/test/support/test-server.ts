@@ -65,13 +65,13 @@ async function listen(
   realtime?: Services,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer(app);
-  const io = realtime ? attachRealtime(server, realtime) : undefined;
+  const realtimeLayer = realtime ? attachRealtime(server, realtime) : undefined;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: async () => {
       // Socket.IO closes the HTTP server with its sockets.
-      if (io) await io.close();
+      if (realtimeLayer) await realtimeLayer.close();
       else await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

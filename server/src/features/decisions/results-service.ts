@@ -53,6 +53,19 @@ export interface AllocationEpochView {
   readonly visitors: number;
 }
 
+/**
+ * What a client watching an experiment starts from: the experiment, its latest stored decision
+ * (with density curves) and its recent decision history.
+ */
+export interface ExperimentLiveState {
+  readonly experiment: ResultsExperiment & { readonly id: string };
+  readonly decision: Decision | null;
+  readonly snapshots: DecisionHistoryEntry[];
+}
+
+/** Snapshots a live state carries: the last 100 (about the last hour and a half at most). */
+const LIVE_SNAPSHOTS = 100;
+
 /** Most decision snapshots one history request returns. */
 export const MAX_HISTORY = 1000;
 
@@ -106,6 +119,20 @@ export class ResultsService {
       status: s.status,
       decision: compactDecision(s.decision),
     }));
+  }
+
+  /**
+   * The live state of an experiment (what joining its room answers): no computation, only the
+   * stored decision and the last 100 snapshots.
+   * @throws NotFoundError (404) when the project has no such experiment.
+   */
+  async liveState(projectId: string, key: string): Promise<ExperimentLiveState> {
+    const experiment = await this.experiments.get(projectId, key);
+    return {
+      experiment: { id: experiment.id, ...describe(experiment) },
+      decision: experiment.decision,
+      snapshots: await this.history(projectId, key, LIVE_SNAPSHOTS),
+    };
   }
 
   /**

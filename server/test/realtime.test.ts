@@ -1,0 +1,163 @@
+/**
+ * Live decisions over Socket.IO with real clients: the state a join answers, a push for each
+ * ingested batch, coalescing that keeps the last state, and a reconnection that ends on it.
+ */
+import { io as connect, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type {
+  ClientToServerEvents,
+  DecisionUpdated,
+  ServerToClientEvents,
+} from '../src/realtime/contracts.js';
+import { startTestServer, type TestServer } from './support/test-server.js';
+
+type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+let server: TestServer;
+const open: Client[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  for (const socket of open) socket.close();
+  await server?.close();
+});
+
+async function client(apiKey: string): Promise<Client> {
+  const socket: Client = connect(server.url, {
+    transports: ['websocket'],
+    reconnection: false,
+    auth: { apiKey },
+  });
+  open.push(socket);
+  await new Promise<void>((resolve, reject) => {
+    socket.on('connect', () => resolve());
+    socket.on('connect_error', reject);
+  });
+  return socket;
+}
+
+let seq = 0;
+const exposure = (visitorId: string, variant: string) => ({
+  type: 'exposure',
+  id: `e${++seq}`,
+  visitorId,
+  experiment: 'hero',
+  variant,
+  variants: ['control', 'bold'],
+});
+const conversion = (visitorId: string) => ({
+  type: 'conversion',
+  id: `c${++seq}`,
+  visitorId,
+  goal: 'signup',
+});
+
+const visitorsOf = (update: DecisionUpdated | { decision: DecisionUpdated['decision'] | null }) =>
+  (update.decision?.variants ?? []).reduce((sum, v) => sum + v.visitors, 0);
+
+describe('live decisions', () => {
+  it('answers a join with the current state, and pushes the decision of each batch', async () => {
+    const { projectId, token, apiKey } = await server.createProject('Live');
+    await server.ingest(token, [
+      exposure('v1', 'control'),
+      exposure('v2', 'bold'),
+      conversion('v2'),
+    ]);
+    const socket = await client(apiKey);
+    const joined = await socket.emitWithAck('experiment:join', {
+      projectId,
+      experimentKey: 'hero',
+    });
+    if (!joined.ok) throw new Error(joined.error.message);
+    expect(joined.state.experiment).toMatchObject({ key: 'hero', status: 'running' });
+    expect(joined.state.decision?.variants.map((v) => [v.key, v.visitors, v.conversions])).toEqual([
+      ['control', 1, 0],
+      ['bold', 1, 1],
+    ]);
+    expect(joined.state.snapshots.length).toBeGreaterThan(0);
+    expect(typeof joined.state.snapshots[0]?.takenAt).toBe('string');
+
+    // A socket in another project's experiment room hears nothing of this one.
+    const other = await server.createProject('Elsewhere');
+    await server.ingest(other.token, [exposure('w1', 'control')]);
+    const stranger = await client(other.apiKey);
+    await stranger.emitWithAck('experiment:join', {
+      projectId: other.projectId,
+      experimentKey: 'hero',
+    });
+    const heardByStranger: DecisionUpdated[] = [];
+    stranger.on('decision:updated', (u) => heardByStranger.push(u));
+
+    const pushed = new Promise<DecisionUpdated>((resolve) =>
+      socket.once('decision:updated', resolve),
+    );
+    server.clock.advance(1000);
+    await server.ingest(token, [exposure('v3', 'control'), conversion('v3')]);
+    const update = await pushed;
+    expect(update.experimentKey).toBe('hero');
+    expect(update.decision.variants.map((v) => [v.key, v.visitors, v.conversions])).toEqual([
+      ['control', 2, 1],
+      ['bold', 1, 1],
+    ]);
+    expect(update.decision.variants[0]?.density).toBeDefined();
+    expect(heardByStranger).toEqual([]);
+  });
+
+  it('coalesces pushes under load to at most one per 100 ms, ending on the last state', async () => {
+    const { projectId, token, apiKey } = await server.createProject('Busy');
+    await server.ingest(token, [exposure('b0', 'control')]);
+    const socket = await client(apiKey);
+    await socket.emitWithAck('experiment:join', { projectId, experimentKey: 'hero' });
+    const received: { at: number; visitors: number }[] = [];
+    socket.on('decision:updated', (u) =>
+      received.push({ at: Date.now(), visitors: visitorsOf(u) }),
+    );
+    const batches = 40;
+    await Promise.all(
+      Array.from({ length: batches }, (_, i) =>
+        server.request('POST', '/v1/events', {
+          body: { events: [exposure(`b${i + 1}`, i % 2 ? 'bold' : 'control')] },
+          headers: { authorization: `Bearer ${token}` },
+        }),
+      ),
+    );
+    await server.services.decisions.whenIdle();
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the trailing edge
+    expect(received.length).toBeGreaterThan(0);
+    expect(received.length).toBeLessThan(batches);
+    for (let i = 1; i < received.length; i++) {
+      // Client-side arrival times: the server sends at most one per 100 ms (a little jitter).
+      expect(received[i]!.at - received[i - 1]!.at).toBeGreaterThanOrEqual(90);
+    }
+    expect(received.at(-1)?.visitors).toBe(batches + 1);
+  });
+
+  it('ends a reconnection after a server-side gap on the latest state', async () => {
+    const { projectId, token, apiKey } = await server.createProject('Gap');
+    await server.ingest(token, [exposure('g1', 'control')]);
+    const first = await client(apiKey);
+    await first.emitWithAck('experiment:join', { projectId, experimentKey: 'hero' });
+    first.disconnect();
+    for (let i = 2; i <= 6; i++) {
+      server.clock.advance(1000);
+      await server.ingest(token, [
+        exposure(`g${i}`, i % 2 ? 'control' : 'bold'),
+        conversion(`g${i}`),
+      ]);
+    }
+    const again = await client(apiKey);
+    const joined = await again.emitWithAck('experiment:join', { projectId, experimentKey: 'hero' });
+    if (!joined.ok) throw new Error(joined.error.message);
+    expect(visitorsOf(joined.state)).toBe(6);
+    const results = await server.request(
+      'GET',
+      `/api/projects/${projectId}/experiments/hero/results`,
+      { headers: { authorization: `Bearer ${apiKey}` } },
+    );
+    expect(joined.state.decision?.variants.map((v) => v.conversions)).toEqual(
+      results.body.decision.variants.map((v: { conversions: number }) => v.conversions),
+    );
+  });
+});
