@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as initialSchema from './20261130000000-initial-schema.js';
 import * as ingestionAssertion from './20261201000000-ingestion-assertion.js';
 import * as accounts from './20261202000000-accounts.js';
+import * as collaboration from './20261203000000-collaboration.js';
 
 interface Migration {
   readonly up: (knex: Knex) => Promise<void>;
@@ -17,6 +18,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261130000000-initial-schema', initialSchema],
   ['20261201000000-ingestion-assertion', ingestionAssertion],
   ['20261202000000-accounts', accounts],
+  ['20261203000000-collaboration', collaboration],
 ];
 
 /** A knex migration source over {@link MIGRATIONS}. */

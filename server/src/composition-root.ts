@@ -8,6 +8,8 @@ import { AccountStore } from './features/accounts/account-store.js';
 import { GitHubOAuth, type GitHubSettings } from './features/accounts/github-oauth.js';
 import { createMailer, type Mailer } from './features/accounts/mailer.js';
 import { SessionTokens } from './features/accounts/session-tokens.js';
+import { ActivityService } from './features/activity/activity-service.js';
+import { NoteStore } from './features/activity/note-store.js';
 import { AssignmentService } from './features/assignment/assignment-service.js';
 import { RecountService } from './features/audit/recount-service.js';
 import { RecountStore } from './features/audit/recount-store.js';
@@ -65,6 +67,7 @@ export interface Services {
   readonly experiments: ExperimentService;
   readonly goals: GoalService;
   readonly results: ResultsService;
+  readonly activity: ActivityService;
   /** Audit and repair of the sufficient statistics from the raw event log (CLI, tests). */
   readonly recount: RecountService;
   /** Stops background work (the decision subscription). Does not close the database. */
@@ -120,7 +123,8 @@ export function createServices(options: ServiceOptions): Services {
     decisions,
     assignment: new AssignmentService(experimentStore, goalStore),
     experiments,
-    goals: new GoalService(goalStore, experimentStore, decisions),
+    goals: new GoalService(goalStore, experimentStore, decisions, events),
+    activity: new ActivityService(new NoteStore(db.knex), experiments, events, now),
     results: new ResultsService(
       experiments,
       experimentStore,

@@ -1,10 +1,13 @@
 import { EventEmitter } from 'node:events';
 import type { Decision } from '@vibariant/stats';
+import type { Note } from './features/activity/note-store.js';
 import type { Allocation, Experiment } from './features/experiments/experiment-store.js';
+import type { Goal } from './features/goals/goal-store.js';
 
 /**
  * Facts the services announce after they are committed, named `entity:past-tense`. The realtime
- * layer subscribes to these; services never import it.
+ * layer subscribes to these; services never import it. Listeners run while the request that
+ * caused the fact is served, so `currentActor()` tells who did it.
  */
 export interface DomainEventMap {
   /** An ingested batch changed these experiments' sufficient statistics. */
@@ -21,6 +24,10 @@ export interface DomainEventMap {
     decision: Decision;
   };
   'allocation:changed': { projectId: string; experimentId: string; allocation: Allocation };
+  /** A person confirmed or rejected a goal. */
+  'goal:updated': { projectId: string; goal: Goal };
+  /** A note was added to an experiment's activity feed. */
+  'note:added': { projectId: string; experimentId: string; note: Note };
   /** Stored notification, for example a variant reaching ready_to_ship. */
   'notification:created': {
     id: string;

@@ -160,4 +160,111 @@ describe('live decisions', () => {
       results.body.decision.variants.map((v: { conversions: number }) => v.conversions),
     );
   });
+
+  it('shares presence and every change made through the API, with who made it', async () => {
+    const { projectId, token, apiKey } = await server.createProject('Team');
+    await server.ingest(token, [
+      exposure('t1', 'control'),
+      {
+        type: 'goal_candidate',
+        id: `gc${++seq}`,
+        visitorId: 't1',
+        goal: 'click:#buy',
+        kind: 'click',
+      },
+    ]);
+    const headers = { authorization: `Bearer ${apiKey}` };
+    const secondKey = (
+      await server.request('POST', `/api/projects/${projectId}/api-keys`, {
+        body: { name: 'second' },
+        headers,
+      })
+    ).body;
+    const alice = await client(apiKey);
+    const bob = await client(secondKey.key);
+    const presence = (socket: Client, count: number) =>
+      new Promise<string[]>((resolve) => {
+        const listener = (fact: { viewers: readonly { label: string }[] }) => {
+          if (fact.viewers.length !== count) return;
+          socket.off('presence:changed', listener);
+          resolve(fact.viewers.map((v) => v.label).sort());
+        };
+        socket.on('presence:changed', listener);
+      });
+
+    const aliceAlone = presence(alice, 1);
+    await alice.emitWithAck('experiment:join', { projectId, experimentKey: 'hero' });
+    await alice.emitWithAck('project:join', { projectId });
+    expect(await aliceAlone).toHaveLength(1);
+    const both = presence(alice, 2);
+    await bob.emitWithAck('experiment:join', { projectId, experimentKey: 'hero' });
+    const labels = await both;
+    expect(labels).toHaveLength(2);
+    expect(labels.every((l) => l.startsWith('API key vv_sk_'))).toBe(true);
+
+    const updated = new Promise<{ experiment: { status: string }; by: unknown }>((resolve) =>
+      bob.once('experiment:updated', resolve),
+    );
+    const paused = await server.request(
+      'POST',
+      `/api/projects/${projectId}/experiments/hero/pause`,
+      { headers: { authorization: `Bearer ${secondKey.key}` } },
+    );
+    expect(paused.status).toBe(200);
+    expect(await updated).toEqual({
+      experiment: expect.objectContaining({ status: 'paused' }),
+      by: { kind: 'api_key', label: 'API key' },
+    });
+
+    const noted = new Promise<{ note: { body: string; authorLabel: string } }>((resolve) =>
+      alice.once('note:added', resolve),
+    );
+    const note = await server.request('POST', `/api/projects/${projectId}/experiments/hero/notes`, {
+      body: { body: 'Paused for the launch.' },
+      headers,
+    });
+    expect(note.status).toBe(201);
+    expect((await noted).note).toMatchObject({
+      body: 'Paused for the launch.',
+      authorLabel: 'API key',
+    });
+    const notes = await server.request('GET', `/api/projects/${projectId}/experiments/hero/notes`, {
+      headers,
+    });
+    expect(notes.body.notes.map((n: { body: string }) => n.body)).toEqual([
+      'Paused for the launch.',
+    ]);
+    const empty = await server.request(
+      'POST',
+      `/api/projects/${projectId}/experiments/hero/notes`,
+      {
+        body: { body: '   ' },
+        headers,
+      },
+    );
+    expect(empty.status).toBe(400);
+    expect(empty.body.error.details.field).toBe('body');
+
+    const goal = new Promise<{ goal: { key: string; status: string } }>((resolve) =>
+      alice.once('goal:updated', resolve),
+    );
+    await server.request('POST', `/api/projects/${projectId}/goals/click:%23buy/confirm`, {
+      headers,
+    });
+    expect((await goal).goal).toMatchObject({ key: 'click:#buy', status: 'confirmed' });
+
+    // Bob leaves, then Alice disconnects: presence follows.
+    const aliceOnly = presence(alice, 1);
+    expect(
+      await bob.emitWithAck('experiment:leave', { projectId, experimentKey: 'hero' }),
+    ).toMatchObject({
+      ok: true,
+    });
+    expect(await aliceOnly).toHaveLength(1);
+    const watcher = await client(secondKey.key);
+    await watcher.emitWithAck('experiment:join', { projectId, experimentKey: 'hero' });
+    const afterDisconnect = presence(watcher, 1);
+    alice.disconnect();
+    expect(await afterDisconnect).toHaveLength(1);
+  });
 });

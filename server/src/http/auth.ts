@@ -5,6 +5,7 @@ import type { Role } from '../features/accounts/account-store.js';
 import { API_KEY_PREFIX, PROJECT_TOKEN_PREFIX } from '../features/projects/credentials.js';
 import type { ProjectService } from '../features/projects/project-service.js';
 import type { Project } from '../features/projects/project-store.js';
+import { type Actor, actAs } from '../request-context.js';
 import { ACCESS_COOKIE, CSRF_HEADER, cookieOf } from './session-cookies.js';
 
 /** Credentials are a prefix and base64url characters; anything else is never looked up. */
@@ -80,8 +81,10 @@ export function requireProjectToken(projects: ProjectService): RequestHandler {
 export function requireCaller(projects: ProjectService, accounts: AccountService): RequestHandler {
   return async (req, res, next) => {
     if (req.get('authorization') !== undefined) {
-      res.locals.principal = await apiKeyPrincipal(req, projects);
-      next();
+      const principal = await apiKeyPrincipal(req, projects);
+      res.locals.principal = principal;
+      const actor: Actor = { kind: 'api_key', apiKeyId: principal.apiKeyId, label: 'API key' };
+      actAs(actor, next);
       return;
     }
     const accessToken = cookieOf(req, ACCESS_COOKIE);
@@ -112,12 +115,18 @@ export function requireCaller(projects: ProjectService, accounts: AccountService
       sessionId: session.sessionId,
     };
     res.locals.principal = principal;
-    next();
+    actAs(
+      { kind: 'user', userId: session.user.id, label: session.user.name ?? session.user.email },
+      next,
+    );
   };
 }
 
 /** The API key of `Authorization: Bearer`, checked. */
-async function apiKeyPrincipal(req: Request, projects: ProjectService): Promise<Principal> {
+async function apiKeyPrincipal(
+  req: Request,
+  projects: ProjectService,
+): Promise<Extract<Principal, { kind: 'api_key' }>> {
   const key = bearer(req);
   if (!key) {
     throw new UnauthorizedError('Send a secret API key as Authorization: Bearer vv_sk_…', {

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { Services } from '../composition-root.js';
+import { activityRouter } from '../features/activity/activity-router.js';
 import { resultsRouter } from '../features/decisions/results-router.js';
 import { experimentRouter } from '../features/experiments/experiment-router.js';
 import { goalRouter } from '../features/goals/goal-router.js';
@@ -14,5 +15,6 @@ export function managementRouter(services: Services): Router {
   router.use(resultsRouter(services.results));
   router.use(goalRouter(services.goals));
   router.use(teamRouter(services.team, services.accounts));
+  router.use(activityRouter(services.activity));
   return router;
 }

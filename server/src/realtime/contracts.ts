@@ -64,6 +64,34 @@ export interface DecisionUpdated {
   readonly decision: Decision;
 }
 
+/** Who made a change, as watchers see it; null for the system (the bandit, ingestion). */
+export type ActorView = { readonly kind: 'user' | 'api_key'; readonly label: string } | null;
+
+/** Someone watching an experiment. */
+export interface Viewer {
+  /** A user ID, or an API key's ID. */
+  readonly id: string;
+  readonly kind: 'user' | 'api_key';
+  readonly label: string;
+}
+
+/** A note in an experiment's activity feed. */
+export interface NoteView {
+  readonly id: string;
+  readonly authorUserId: string | null;
+  readonly authorLabel: string;
+  readonly body: string;
+  readonly createdAt: string;
+}
+
+/** A goal as the project's room hears of it. */
+export interface GoalView {
+  readonly key: string;
+  readonly status: string;
+  readonly source: string;
+  readonly label: string | null;
+}
+
 export interface ClientToServerEvents {
   /** Joins the project's room (live events and notifications of the project). */
   'project:join': (payload: { projectId: string }, ack: (reply: Reply<Joined>) => void) => void;
@@ -72,15 +100,40 @@ export interface ClientToServerEvents {
     payload: { projectId: string; experimentKey: string },
     ack: (reply: Reply<Joined & { readonly state: ExperimentState }>) => void,
   ) => void;
+  /** Leaves an experiment's room (presence is updated for the others). */
+  'experiment:leave': (
+    payload: { projectId: string; experimentKey: string },
+    ack: (reply: Reply<Joined>) => void,
+  ) => void;
 }
 
 export interface ServerToClientEvents {
+  /** To the experiment's room. */
   'decision:updated': (update: DecisionUpdated) => void;
+  /** To the project's room. */
+  'experiment:created': (fact: { experiment: ExperimentView; by: ActorView }) => void;
+  /** To the experiment's room and the project's room. */
+  'experiment:updated': (fact: { experiment: ExperimentView; by: ActorView }) => void;
+  /** To the experiment's room: a new allocation version (the bandit, or a person). */
+  'allocation:changed': (fact: {
+    experimentId: string;
+    allocation: { weights: readonly number[]; version: number; updatedAt: string };
+    by: ActorView;
+  }) => void;
+  /** To the project's room. */
+  'goal:updated': (fact: { goal: GoalView; by: ActorView }) => void;
+  /** To the experiment's room. */
+  'note:added': (fact: { experimentId: string; note: NoteView }) => void;
+  /** To the experiment's room: everyone viewing it now, after someone joined or left. */
+  'presence:changed': (fact: { experimentId: string; viewers: readonly Viewer[] }) => void;
 }
 
 /** Room names. */
-export const projectRoom = (projectId: string): string => `project:${projectId}`;
-export const experimentRoom = (experimentId: string): string => `experiment:${experimentId}`;
+export const PROJECT_ROOM_PREFIX = 'project:';
+export const EXPERIMENT_ROOM_PREFIX = 'experiment:';
+export const projectRoom = (projectId: string): string => `${PROJECT_ROOM_PREFIX}${projectId}`;
+export const experimentRoom = (experimentId: string): string =>
+  `${EXPERIMENT_ROOM_PREFIX}${experimentId}`;
 
 /** The `connect_error` message of a refused handshake. */
 export const UNAUTHORIZED = 'unauthorized';

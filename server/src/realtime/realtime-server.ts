@@ -5,28 +5,60 @@ import type { Services } from '../composition-root.js';
 import { isStorableText } from '../contracts/events.js';
 import { NotFoundError } from '../errors/app-error.js';
 import type { ExperimentLiveState } from '../features/decisions/results-service.js';
+import type { Experiment } from '../features/experiments/experiment-store.js';
 import type { Principal } from '../http/auth.js';
 import { isSameOrigin } from '../http/same-origin.js';
 import { ACCESS_COOKIE } from '../http/session-cookies.js';
+import { currentActor } from '../request-context.js';
 import { Coalescer } from './coalescer.js';
 import {
+  type ActorView,
   type ClientToServerEvents,
   type DecisionUpdated,
+  EXPERIMENT_ROOM_PREFIX,
   type ExperimentState,
+  type ExperimentView,
   experimentRoom,
   type Joined,
   projectRoom,
   type Reply,
   type ServerToClientEvents,
   UNAUTHORIZED,
+  type Viewer,
 } from './contracts.js';
 
-/** What a socket proved at its handshake: an API key, or a signed-in user's session. */
-type SocketData =
+/** What a socket proved at its handshake (an API key, or a user's session), and who it is. */
+type SocketData = (
   | { readonly kind: 'api_key'; readonly apiKey: string }
-  | { readonly kind: 'session'; readonly sessionId: string; readonly userId: string };
+  | { readonly kind: 'session'; readonly sessionId: string; readonly userId: string }
+) & { readonly viewer: Viewer };
 
 type VibariantSocket = Socket<ClientToServerEvents, ServerToClientEvents, object, SocketData>;
+
+/** The actor of the request being served, as watchers see it. */
+function actorView(): ActorView {
+  const actor = currentActor();
+  return actor ? { kind: actor.kind, label: actor.label } : null;
+}
+
+/** An experiment as it travels (dates as ISO strings). */
+function experimentView(e: Experiment): ExperimentView {
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  return {
+    id: e.id,
+    key: e.key,
+    name: e.name,
+    hypothesis: e.hypothesis,
+    status: e.status,
+    variants: e.variants.map((v) => ({ key: v.key, name: v.name })),
+    primaryGoal: e.primaryGoal,
+    banditMode: e.banditMode,
+    allocation: { weights: e.allocation.weights, version: e.allocation.version },
+    startedAt: iso(e.startedAt),
+    stoppedAt: iso(e.stoppedAt),
+    archivedAt: iso(e.archivedAt),
+  };
+}
 
 /** The realtime layer of a server: its Socket.IO server, and how to stop it. */
 export interface Realtime {
@@ -104,9 +136,13 @@ export function attachRealtime(http: HttpServer, services: Services): Realtime {
     try {
       const apiKey = apiKeyOf(socket);
       if (apiKey) {
-        const data: SocketData = { kind: 'api_key', apiKey };
-        if (!(await principalOf(data))) return next(new Error(UNAUTHORIZED));
-        socket.data = data;
+        const key = await services.projects.apiKeyForSecret(apiKey);
+        if (!key) return next(new Error(UNAUTHORIZED));
+        socket.data = {
+          kind: 'api_key',
+          apiKey,
+          viewer: { id: key.id, kind: 'api_key', label: `API key ${key.prefix}…` },
+        };
         return next();
       }
       // The session cookie, only from this server's own pages (no cross-site hijacking).
@@ -117,7 +153,16 @@ export function attachRealtime(http: HttpServer, services: Services): Realtime {
           ? await services.accounts.authenticate(accessToken)
           : undefined;
       if (!session) return next(new Error(UNAUTHORIZED));
-      socket.data = { kind: 'session', sessionId: session.sessionId, userId: session.user.id };
+      socket.data = {
+        kind: 'session',
+        sessionId: session.sessionId,
+        userId: session.user.id,
+        viewer: {
+          id: session.user.id,
+          kind: 'user',
+          label: session.user.name ?? session.user.email,
+        },
+      };
       next();
     } catch (error) {
       next(error instanceof Error ? error : new Error(String(error)));
@@ -129,14 +174,62 @@ export function attachRealtime(http: HttpServer, services: Services): Realtime {
   const decisions = new Coalescer<DecisionUpdated>(DECISION_PUSH_INTERVAL_MS, (id, update) =>
     io.to(experimentRoom(id)).emit('decision:updated', update),
   );
-  const unsubscribe = services.events.on('decision:changed', (event) =>
-    decisions.push(event.experimentId, {
-      experimentId: event.experimentId,
-      experimentKey: event.experimentKey,
-      goal: event.goal,
-      decision: event.decision,
+  const { events } = services;
+  const subscriptions = [
+    events.on('decision:changed', (event) =>
+      decisions.push(event.experimentId, {
+        experimentId: event.experimentId,
+        experimentKey: event.experimentKey,
+        goal: event.goal,
+        decision: event.decision,
+      }),
+    ),
+    // Changes, with who made them (the request being served, if any).
+    events.on('experiment:created', ({ experiment }) => {
+      io.to(projectRoom(experiment.projectId)).emit('experiment:created', {
+        experiment: experimentView(experiment),
+        by: actorView(),
+      });
     }),
-  );
+    events.on('experiment:updated', ({ experiment }) => {
+      io.to([projectRoom(experiment.projectId), experimentRoom(experiment.id)]).emit(
+        'experiment:updated',
+        { experiment: experimentView(experiment), by: actorView() },
+      );
+    }),
+    events.on('allocation:changed', ({ experimentId, allocation }) => {
+      io.to(experimentRoom(experimentId)).emit('allocation:changed', {
+        experimentId,
+        allocation: {
+          weights: allocation.weights,
+          version: allocation.version,
+          updatedAt: allocation.updatedAt.toISOString(),
+        },
+        by: actorView(),
+      });
+    }),
+    events.on('goal:updated', ({ projectId, goal }) => {
+      io.to(projectRoom(projectId)).emit('goal:updated', {
+        goal: { key: goal.key, status: goal.status, source: goal.source, label: goal.label },
+        by: actorView(),
+      });
+    }),
+    events.on('note:added', ({ experimentId, note }) => {
+      io.to(experimentRoom(experimentId)).emit('note:added', {
+        experimentId,
+        note: { ...note, createdAt: note.createdAt.toISOString() },
+      });
+    }),
+  ];
+
+  /** Tells an experiment's room who is viewing it now (on every node: the adapter's view). */
+  const announcePresence = async (experimentId: string): Promise<void> => {
+    const room = experimentRoom(experimentId);
+    const sockets = await io.in(room).fetchSockets();
+    const viewers = new Map<string, Viewer>();
+    for (const s of sockets) viewers.set(s.data.viewer.id, s.data.viewer);
+    io.to(room).emit('presence:changed', { experimentId, viewers: [...viewers.values()] });
+  };
 
   io.on('connection', (socket: VibariantSocket) => {
     /**
@@ -207,18 +300,48 @@ export function attachRealtime(http: HttpServer, services: Services): Realtime {
           }
           const room = experimentRoom(live.experiment.id);
           await socket.join(room);
+          void announcePresence(live.experiment.id);
           // As it travels: dates become ISO strings.
           const state = JSON.parse(JSON.stringify(live)) as ExperimentState;
           return { ok: true, room, state };
         },
       ),
     );
+
+    socket.on(
+      'experiment:leave',
+      command<{ projectId: unknown; experimentKey: unknown }, Joined>(
+        async ({ projectId, experimentKey }) => {
+          if (!isId(projectId) || !isId(experimentKey)) {
+            return refuse('invalid', 'projectId and experimentKey: must be an ID and a key');
+          }
+          const experiment = await services.experimentStore.findByKey(projectId, experimentKey);
+          const room = experiment ? experimentRoom(experiment.id) : undefined;
+          if (!experiment || !room || !socket.rooms.has(room)) {
+            return refuse('not_found', 'Not in this experiment’s room');
+          }
+          await socket.leave(room);
+          void announcePresence(experiment.id);
+          return { ok: true, room };
+        },
+      ),
+    );
+
+    // Presence of the experiments this socket was viewing, once it is gone.
+    socket.on('disconnecting', () => {
+      const watched = [...socket.rooms]
+        .filter((room) => room.startsWith(EXPERIMENT_ROOM_PREFIX))
+        .map((room) => room.slice(EXPERIMENT_ROOM_PREFIX.length));
+      socket.once('disconnect', () => {
+        for (const experimentId of watched) void announcePresence(experimentId);
+      });
+    });
   });
 
   return {
     io,
     async close() {
-      unsubscribe();
+      for (const unsubscribe of subscriptions) unsubscribe();
       decisions.close();
       // Disconnects the sockets and stops the HTTP server.
       await io.close();

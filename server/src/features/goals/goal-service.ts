@@ -1,3 +1,4 @@
+import type { DomainEvents } from '../../domain-events.js';
 import { NotFoundError } from '../../errors/app-error.js';
 import type { DecisionService } from '../decisions/decision-service.js';
 import type { ExperimentStore } from '../experiments/experiment-store.js';
@@ -21,6 +22,7 @@ export class GoalService {
     private readonly goals: GoalStore,
     private readonly experiments: ExperimentStore,
     private readonly decisions: DecisionService,
+    private readonly events: DomainEvents,
   ) {}
 
   /**
@@ -77,6 +79,7 @@ export class GoalService {
   ): Promise<GoalWithCounts> {
     const goal = await this.goals.setStatus(projectId, key, status);
     if (!goal) throw new NotFoundError('goal', key);
+    this.events.emit('goal:updated', { projectId, goal });
     const live = await this.experiments.list(projectId, { statuses: ['running', 'paused'] });
     for (const experiment of live) {
       if (experiment.primaryGoal === null) void this.decisions.schedule(experiment.id);
