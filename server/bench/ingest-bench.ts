@@ -256,7 +256,7 @@ class RecomputeSwitch {
   private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly services: Services) {
-    this.unsubscribe = () => services.stop();
+    this.unsubscribe = () => void services.stop();
   }
 
   pause(): void {

@@ -25,12 +25,18 @@ import { GoalService } from './features/goals/goal-service.js';
 import { GoalStore } from './features/goals/goal-store.js';
 import { IngestionService } from './features/ingestion/ingestion-service.js';
 import { IngestionStore } from './features/ingestion/ingestion-store.js';
+import { NotificationService } from './features/notifications/notification-service.js';
+import { NotificationStore } from './features/notifications/notification-store.js';
 import { ProjectService } from './features/projects/project-service.js';
 import { ProjectStore } from './features/projects/project-store.js';
 import { TeamService } from './features/teams/team-service.js';
 import { TeamStore } from './features/teams/team-store.js';
+import { type WebhookOptions, WebhookService } from './features/webhooks/webhook-service.js';
+import { WebhookStore } from './features/webhooks/webhook-store.js';
 
 export interface ServiceOptions {
+  /** Retry delays and polling of webhook deliveries (tests shorten them). */
+  readonly webhooks?: WebhookOptions;
   readonly db: Database;
   readonly logger: Logger;
   /** The clock, in milliseconds since the epoch (tests move it). */
@@ -68,10 +74,15 @@ export interface Services {
   readonly goals: GoalService;
   readonly results: ResultsService;
   readonly activity: ActivityService;
+  readonly notifications: NotificationService;
   /** Audit and repair of the sufficient statistics from the raw event log (CLI, tests). */
   readonly recount: RecountService;
-  /** Stops background work (the decision subscription). Does not close the database. */
-  stop(): void;
+  readonly webhooks: WebhookService;
+  /**
+   * Stops background work (the decision subscription, webhook deliveries) and waits for what is
+   * in flight. Does not close the database.
+   */
+  stop(): Promise<void>;
 }
 
 export function createServices(options: ServiceOptions): Services {
@@ -82,10 +93,12 @@ export function createServices(options: ServiceOptions): Services {
   const clock = new CountingClock(now);
   const experimentStore = new ExperimentStore(db.knex, clock);
   const goalStore = new GoalStore(db.knex);
+  const notifications = new NotificationService(new NotificationStore(db.knex), events, now);
   const decisions = new DecisionService(
     new DecisionStore(db.knex),
     experimentStore,
     events,
+    notifications,
     logger,
     now,
     options.decisions,
@@ -99,6 +112,8 @@ export function createServices(options: ServiceOptions): Services {
     mailer: createMailer(undefined, 'Vibariant <no-reply@localhost>', logger),
   };
   const projects = new ProjectService(projectStore, now);
+  const webhooks = new WebhookService(new WebhookStore(db.knex), events, logger, options.webhooks);
+  const stopWebhooks = webhooks.start();
   const accounts = new AccountService(
     new AccountStore(db.knex),
     new SessionTokens(accountOptions.sessionSecret, now),
@@ -124,6 +139,7 @@ export function createServices(options: ServiceOptions): Services {
     assignment: new AssignmentService(experimentStore, goalStore),
     experiments,
     goals: new GoalService(goalStore, experimentStore, decisions, events),
+    notifications,
     activity: new ActivityService(new NoteStore(db.knex), experiments, events, now),
     results: new ResultsService(
       experiments,
@@ -133,6 +149,10 @@ export function createServices(options: ServiceOptions): Services {
       new DecisionStore(db.knex),
     ),
     recount: new RecountService(new RecountStore(db.knex), decisions),
-    stop: unsubscribe,
+    webhooks,
+    async stop() {
+      unsubscribe();
+      await stopWebhooks();
+    },
   };
 }

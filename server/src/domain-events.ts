@@ -3,6 +3,7 @@ import type { Decision } from '@vibariant/stats';
 import type { Note } from './features/activity/note-store.js';
 import type { Allocation, Experiment } from './features/experiments/experiment-store.js';
 import type { Goal } from './features/goals/goal-store.js';
+import type { Notification } from './features/notifications/notification-store.js';
 
 /**
  * Facts the services announce after they are committed, named `entity:past-tense`. The realtime
@@ -28,14 +29,8 @@ export interface DomainEventMap {
   'goal:updated': { projectId: string; goal: Goal };
   /** A note was added to an experiment's activity feed. */
   'note:added': { projectId: string; experimentId: string; note: Note };
-  /** Stored notification, for example a variant reaching ready_to_ship. */
-  'notification:created': {
-    id: string;
-    projectId: string;
-    experimentId: string | null;
-    kind: string;
-    payload: Record<string, unknown>;
-  };
+  /** A stored notification: an experiment reaching a decision, or SRM detected. */
+  'notification:created': Notification;
 }
 
 type Listener<K extends keyof DomainEventMap> = (event: DomainEventMap[K]) => void;

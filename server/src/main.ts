@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     await realtime.close();
-    services.stop();
+    await services.stop();
     await services.decisions.whenIdle();
     await db.close();
     process.exit(0);

@@ -71,7 +71,7 @@ async function withServices<T>(work: (services: ReturnType<typeof createServices
   try {
     return await work(services);
   } finally {
-    services.stop();
+    await services.stop();
     await services.decisions.whenIdle();
     await db.close();
   }

@@ -166,10 +166,13 @@ describe('decisions after ingestion', () => {
     const rows = await server.db
       .knex('notifications')
       .where({ project_id: projectId, experiment_id: experiment!.id });
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ kind: 'ready_to_ship' });
-    expect(rows[0].payload).toMatchObject({ experimentKey: 'winner', leader: 'b', goal: 'signup' });
-    expect(notified.map((n) => n.kind)).toEqual(['ready_to_ship']);
+    // The first batch of 500 events holds all of control and part of b, so the sample ratio
+    // mismatch is real there: notified once too, as ready_to_ship is.
+    const kinds = rows.map((r) => r.kind).sort();
+    expect(kinds).toEqual(['ready_to_ship', 'srm_detected']);
+    const ready = rows.find((r) => r.kind === 'ready_to_ship');
+    expect(ready.payload).toMatchObject({ experimentKey: 'winner', leader: 'b', goal: 'signup' });
+    expect(notified.map((n) => n.kind).sort()).toEqual(kinds);
   });
 
   it('coalesces concurrent batches into a decision equal to one computed from scratch', async () => {

@@ -47,7 +47,7 @@ describe.runIf(TEST_DRIVER === 'pglite')('durability of the embedded database', 
     await migrate(setup.knex);
     const services = createServices({ db: setup, logger: pino({ level: 'silent' }) });
     const { token } = await services.projects.createProject('Durable');
-    services.stop();
+    await services.stop();
     await setup.close();
 
     const port = await freePort();

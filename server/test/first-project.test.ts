@@ -13,7 +13,7 @@ beforeAll(async () => {
   services = createServices({ db, logger: pino({ level: 'silent' }) });
 });
 afterAll(async () => {
-  services.stop();
+  await services.stop();
   await db.close();
 });
 

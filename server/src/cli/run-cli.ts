@@ -203,7 +203,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
       try {
         return await execute(services, invocation, io);
       } finally {
-        services.stop();
+        await services.stop();
         await services.decisions.whenIdle();
       }
     } finally {

@@ -84,6 +84,15 @@ export interface NoteView {
   readonly createdAt: string;
 }
 
+/** A notification as the project's room hears of it. */
+export interface NotificationView {
+  readonly id: string;
+  readonly experimentId: string | null;
+  readonly kind: 'ready_to_ship' | 'practically_equivalent' | 'srm_detected';
+  readonly payload: Record<string, unknown>;
+  readonly createdAt: string;
+}
+
 /** A goal as the project's room hears of it. */
 export interface GoalView {
   readonly key: string;
@@ -124,6 +133,8 @@ export interface ServerToClientEvents {
   'goal:updated': (fact: { goal: GoalView; by: ActorView }) => void;
   /** To the experiment's room. */
   'note:added': (fact: { experimentId: string; note: NoteView }) => void;
+  /** To the project's room: an experiment reached a decision, or SRM was detected. */
+  'notification:created': (fact: NotificationView) => void;
   /** To the experiment's room: everyone viewing it now, after someone joined or left. */
   'presence:changed': (fact: { experimentId: string; viewers: readonly Viewer[] }) => void;
 }

@@ -214,6 +214,15 @@ export function attachRealtime(http: HttpServer, services: Services): Realtime {
         by: actorView(),
       });
     }),
+    events.on('notification:created', (n) => {
+      io.to(projectRoom(n.projectId)).emit('notification:created', {
+        id: n.id,
+        experimentId: n.experimentId,
+        kind: n.kind,
+        payload: n.payload,
+        createdAt: n.createdAt.toISOString(),
+      });
+    }),
     events.on('note:added', ({ experimentId, note }) => {
       io.to(experimentRoom(experimentId)).emit('note:added', {
         experimentId,

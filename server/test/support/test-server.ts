@@ -7,6 +7,7 @@ import { type AppOptions, createApp } from '../../src/app.js';
 import { type AccountOptions, createServices, type Services } from '../../src/composition-root.js';
 import type { Database } from '../../src/db/database.js';
 import type { IngestOutcome } from '../../src/features/ingestion/ingestion-service.js';
+import type { WebhookOptions } from '../../src/features/webhooks/webhook-service.js';
 import { attachRealtime } from '../../src/realtime/realtime-server.js';
 import { createTestDatabase } from './test-database.js';
 
@@ -104,6 +105,8 @@ export interface TestServerOptions extends Partial<AppOptions> {
   readonly accounts?: AccountOptions;
   /** Default: silent. */
   readonly logger?: Logger;
+  /** Webhook delivery timing (default: the product's, minutes between retries). */
+  readonly webhooks?: WebhookOptions;
 }
 
 /**
@@ -111,7 +114,7 @@ export interface TestServerOptions extends Partial<AppOptions> {
  * `beforeAll`). Rate limits are high unless a test asks otherwise.
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const { accounts, logger, ...app } = options;
+  const { accounts, logger, webhooks, ...app } = options;
   const db = await createTestDatabase();
   const clock = new TestClock();
   const services = createServices({
@@ -119,6 +122,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     logger: logger ?? pino({ level: 'silent' }),
     now: clock.now,
     ...(accounts ? { accounts } : {}),
+    ...(webhooks ? { webhooks } : {}),
     // Decide at once: tests wait for the decisions with whenIdle().
     decisions: { debounceMs: 0 },
   });
@@ -152,7 +156,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
     async close() {
       await listener.close();
-      services.stop();
+      await services.stop();
       await services.decisions.whenIdle();
       await db.close();
     },

@@ -2,8 +2,11 @@ import { type AllocationEpoch, type Decision, decide, type Projection } from '@v
 import type { Logger } from 'pino';
 import type { DomainEvents } from '../../domain-events.js';
 import type { Experiment, ExperimentStore } from '../experiments/experiment-store.js';
-import { newId } from '../projects/credentials.js';
+import type { NotificationService } from '../notifications/notification-service.js';
 import type { DecisionSnapshot, DecisionStore } from './decision-store.js';
+
+/** Decision statuses the team is notified of, when an experiment reaches them. */
+const NOTIFIED_STATUSES: ReadonlySet<string> = new Set(['ready_to_ship', 'practically_equivalent']);
 
 export interface DecisionServiceOptions {
   /** Least time between two snapshots with the same status, in milliseconds. */
@@ -49,6 +52,7 @@ export class DecisionService {
     private readonly store: DecisionStore,
     private readonly experiments: ExperimentStore,
     private readonly events: DomainEvents,
+    private readonly notifications: NotificationService,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
     options: DecisionServiceOptions = {},
@@ -208,9 +212,7 @@ export class DecisionService {
         previousStatus,
         decision,
       });
-      if (decision.status === 'ready_to_ship' && previousStatus !== 'ready_to_ship') {
-        await this.notifyReadyToShip(experiment, goal, decision);
-      }
+      await this.notify(experiment, goal, decision, previousStatus, at);
       await this.moveAllocation(experiment, decision, at);
       return decision;
     }
@@ -243,22 +245,46 @@ export class DecisionService {
     this.lastSnapshot.set(experiment.id, at);
   }
 
-  private async notifyReadyToShip(experiment: Experiment, goal: string | null, decision: Decision) {
-    const notification = {
-      id: newId(),
-      projectId: experiment.projectId,
-      experimentId: experiment.id,
-      kind: 'ready_to_ship',
-      payload: {
-        experimentKey: experiment.key,
-        goal,
-        leader: decision.leader,
-        effect: decision.effect,
-        recommendation: decision.recommendation,
-      },
+  /**
+   * Tells the team about the decision: once when the status becomes ready_to_ship or
+   * practically_equivalent (the caller won the compare-and-set on the status), and once when a
+   * sample ratio mismatch is first detected (a compare-and-set on the experiment).
+   */
+  private async notify(
+    experiment: Experiment,
+    goal: string | null,
+    decision: Decision,
+    previousStatus: string | null,
+    at: number,
+  ): Promise<void> {
+    const payload = {
+      experimentKey: experiment.key,
+      experimentName: experiment.name,
+      goal,
+      status: decision.status,
+      leader: decision.leader,
+      effect: decision.effect,
+      recommendation: decision.recommendation,
     };
-    await this.store.insertNotification(notification);
-    this.events.emit('notification:created', notification);
+    if (NOTIFIED_STATUSES.has(decision.status) && previousStatus !== decision.status) {
+      await this.notifications.record({
+        projectId: experiment.projectId,
+        experimentId: experiment.id,
+        kind: decision.status as 'ready_to_ship' | 'practically_equivalent',
+        payload,
+      });
+    }
+    if (
+      decision.srm.detected &&
+      (await this.experiments.markSrmDetected(experiment.id, new Date(at)))
+    ) {
+      await this.notifications.record({
+        projectId: experiment.projectId,
+        experimentId: experiment.id,
+        kind: 'srm_detected',
+        payload: { ...payload, srmPValue: decision.srm.pValue },
+      });
+    }
   }
 
   /** Applies the bandit's allocation to new visitors, at most once per interval. */

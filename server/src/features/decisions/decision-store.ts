@@ -20,7 +20,7 @@ export interface DecisionSnapshot {
   readonly takenAt: Date;
 }
 
-/** Reads sufficient statistics; writes decision snapshots and notifications. */
+/** Reads sufficient statistics; writes decision snapshots. */
 export class DecisionStore {
   constructor(private readonly db: Knex) {}
 
@@ -136,21 +136,5 @@ export class DecisionStore {
         takenAt: r.taken_at,
       }))
       .reverse();
-  }
-
-  async insertNotification(notification: {
-    id: string;
-    projectId: string;
-    experimentId: string | null;
-    kind: string;
-    payload: Record<string, unknown>;
-  }): Promise<void> {
-    await this.db('notifications').insert({
-      id: notification.id,
-      project_id: notification.projectId,
-      experiment_id: notification.experimentId,
-      kind: notification.kind,
-      payload: JSON.stringify(notification.payload),
-    });
   }
 }

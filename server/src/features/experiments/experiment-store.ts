@@ -356,6 +356,19 @@ export class ExperimentStore {
   }
 
   /**
+   * Records that a sample ratio mismatch was detected, once: true for the first caller only
+   * (compare-and-set), whichever server computes.
+   */
+  async markSrmDetected(id: string, at: Date): Promise<boolean> {
+    const rows: unknown[] = await this.db('experiments')
+      .where({ id })
+      .whereNull('srm_detected_at')
+      .update({ srm_detected_at: at })
+      .returning('id');
+    return rows.length === 1;
+  }
+
+  /**
    * Stores the latest decision. The status is compare-and-set: returns false (and writes
    * nothing) when another writer changed it since `previousStatus` was read.
    */

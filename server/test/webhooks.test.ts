@@ -1,0 +1,211 @@
+/**
+ * Notifications and webhooks: a decision reaching ready_to_ship is recorded once, listed and
+ * marked read, pushed to the project's room, and delivered to a local receiver, signed with
+ * HMAC-SHA256 and retried after a failure.
+ */
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { io as connect } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './support/test-server.js';
+
+interface Received {
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+}
+
+/** A local HTTP receiver that answers the statuses it is given in turn (then 200). */
+async function receiver(statuses: number[]): Promise<{
+  url: string;
+  received: Received[];
+  close(): Promise<void>;
+}> {
+  const received: Received[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.statusCode = statuses.shift() ?? 200;
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function until<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  ms = 5_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ webhooks: { retryDelaysMs: [50, 50], pollIntervalMs: 20 } });
+});
+afterAll(() => server?.close());
+
+let seq = 0;
+/** One batch in which b clearly beats control: the decision becomes ready_to_ship. */
+function decisiveBatch(experiment: string): unknown[] {
+  const events: unknown[] = [];
+  for (const [variant, visitors, conversions] of [
+    ['control', 150, 4],
+    ['b', 150, 40],
+  ] as const) {
+    for (let i = 0; i < visitors; i++) {
+      const visitorId = `${experiment}-${variant}-${++seq}`;
+      events.push({
+        type: 'exposure',
+        id: `x${seq}`,
+        visitorId,
+        experiment,
+        variant,
+        variants: ['control', 'b'],
+      });
+      if (i < conversions)
+        events.push({ type: 'conversion', id: `c${seq}`, visitorId, goal: 'signup' });
+    }
+  }
+  return events;
+}
+
+describe('notifications and webhooks', () => {
+  it('records ready_to_ship once, pushes it, and delivers it signed, retrying a failure', async () => {
+    const hook = await receiver([500]);
+    try {
+      const { projectId, token, apiKey } = await server.createProject('Hooked');
+      const headers = { authorization: `Bearer ${apiKey}` };
+      const base = `/api/projects/${projectId}`;
+      const added = await server.request('POST', `${base}/webhooks`, {
+        body: { url: hook.url },
+        headers,
+      });
+      expect(added.status).toBe(201);
+      const secret = added.body.secret as string;
+      expect(secret).toMatch(/^whsec_/);
+
+      const socket = connect(server.url, {
+        transports: ['websocket'],
+        reconnection: false,
+        auth: { apiKey },
+      });
+      await new Promise<void>((resolve, reject) => {
+        socket.on('connect', () => resolve());
+        socket.on('connect_error', reject);
+      });
+      await socket.emitWithAck('project:join', { projectId });
+      const pushed = new Promise<{ kind: string }>((resolve) =>
+        socket.once('notification:created', resolve),
+      );
+
+      await server.ingest(token, decisiveBatch('hero'));
+      expect((await pushed).kind).toBe('ready_to_ship');
+      socket.close();
+
+      // Delivered on the second attempt, after a 500.
+      await until(() => (hook.received.length >= 2 ? true : undefined));
+      const [failed, delivered] = hook.received;
+      expect(failed?.body).toBe(delivered?.body);
+      const body = JSON.parse(delivered?.body ?? '{}');
+      expect(body.text).toMatch(/^Vibariant: "hero" is ready to ship\./);
+      expect(body.vibariant).toMatchObject({ kind: 'ready_to_ship', projectId });
+      const expected = `sha256=${createHmac('sha256', secret)
+        .update(delivered?.body ?? '')
+        .digest('hex')}`;
+      expect(delivered?.headers['x-vibariant-signature']).toBe(expected);
+      expect(delivered?.headers['x-vibariant-event']).toBe('ready_to_ship');
+      expect(delivered?.headers['x-vibariant-delivery']).toBe(
+        failed?.headers['x-vibariant-delivery'],
+      );
+
+      const webhookId = added.body.webhook.id as string;
+      const log = await until(async () => {
+        const res = await server.request('GET', `${base}/webhooks/${webhookId}/deliveries`, {
+          headers,
+        });
+        const d = res.body.deliveries[0];
+        return d?.state === 'delivered' ? d : undefined;
+      });
+      expect(log).toMatchObject({ attempts: 2, lastStatus: 200, lastError: null });
+
+      // More batches: still one notification, one delivery.
+      server.clock.advance(1000);
+      await server.ingest(token, decisiveBatch('hero').slice(0, 50));
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(hook.received).toHaveLength(2);
+      const listed = await server.request('GET', `${base}/notifications`, { headers });
+      expect(listed.body.notifications.map((n: { kind: string }) => n.kind)).toEqual([
+        'ready_to_ship',
+      ]);
+      expect(listed.body.notifications[0].readAt).toBeNull();
+      const read = await server.request('POST', `${base}/notifications/read`, {
+        body: {},
+        headers,
+      });
+      expect(read.body).toEqual({ marked: 1 });
+      const unread = await server.request('GET', `${base}/notifications?unread=true`, { headers });
+      expect(unread.body.notifications).toEqual([]);
+      const bad = await server.request('GET', `${base}/notifications?limit=0`, { headers });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.details.field).toBe('limit');
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('gives up after its retries, and sends a test message on request', async () => {
+    const hook = await receiver([503, 503, 503, 503]);
+    try {
+      const { projectId, apiKey } = await server.createProject('Down');
+      const headers = { authorization: `Bearer ${apiKey}` };
+      const base = `/api/projects/${projectId}`;
+      const added = await server.request('POST', `${base}/webhooks`, {
+        body: { url: hook.url },
+        headers,
+      });
+      const webhookId = added.body.webhook.id as string;
+      const test = await server.request('POST', `${base}/webhooks/${webhookId}/test`, { headers });
+      expect(test.status).toBe(202);
+      const failed = await until(async () => {
+        const res = await server.request('GET', `${base}/webhooks/${webhookId}/deliveries`, {
+          headers,
+        });
+        const d = res.body.deliveries[0];
+        return d?.state === 'failed' ? d : undefined;
+      });
+      expect(failed).toMatchObject({ attempts: 3, lastStatus: 503, lastError: 'answered 503' });
+      expect(hook.received).toHaveLength(3);
+      expect(JSON.parse(hook.received[0]?.body ?? '{}').text).toBe(
+        'Vibariant: this webhook works.',
+      );
+
+      for (const url of ['ftp://x.example/hook', 'not a url', '']) {
+        const res = await server.request('POST', `${base}/webhooks`, { body: { url }, headers });
+        expect(res.status).toBe(400);
+        expect(res.body.error.details.field).toBe('url');
+      }
+      expect(
+        (await server.request('DELETE', `${base}/webhooks/${webhookId}`, { headers })).status,
+      ).toBe(204);
+      expect(
+        (await server.request('DELETE', `${base}/webhooks/${webhookId}`, { headers })).status,
+      ).toBe(404);
+    } finally {
+      await hook.close();
+    }
+  });
+});
