@@ -23,6 +23,8 @@ const environmentSchema = z.object({
   /** Outgoing mail (nodemailer URL); unset: sign-in links are written to the log. */
   SMTP_URL: z.string().min(1).optional(),
   MAIL_FROM: z.string().min(3).default('Vibariant <no-reply@localhost>'),
+  /** Redis for Socket.IO between several servers; unset: PostgreSQL's, or in memory on PGlite. */
+  REDIS_URL: z.string().min(1).optional(),
   /** GitHub sign-in (an OAuth app); both unset: not offered. */
   GITHUB_CLIENT_ID: z.string().min(1).optional(),
   GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
@@ -53,6 +55,7 @@ export interface Config {
   readonly signInLinksPerIp: number;
   readonly signInLinksPerAddress: number;
   readonly github: GitHubSettings | undefined;
+  readonly redisUrl: string | undefined;
 }
 
 /**
@@ -90,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: e.MAIL_FROM,
     signInLinksPerIp: e.SIGN_IN_LINKS_PER_IP,
     signInLinksPerAddress: e.SIGN_IN_LINKS_PER_ADDRESS,
+    redisUrl: e.REDIS_URL,
     github:
       e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET
         ? {

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     );
   }
   const server = createServer(createApp(services, config));
-  const realtime = attachRealtime(server, services);
+  const realtime = attachRealtime(server, services, { redisUrl: config.redisUrl });
   // A client that sends its body too slowly loses the connection after 30 s, not 5 minutes.
   server.requestTimeout = 30_000;
   server.headersTimeout = 20_000;

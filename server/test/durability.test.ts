@@ -1,44 +1,19 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createServices } from '../src/composition-root.js';
 import { migrate, openDatabase } from '../src/db/database.js';
+import { freePort, startServerProcess } from './support/child-server.js';
 import { TEST_DRIVER } from './support/test-database.js';
 import { BROWSER_USER_AGENT } from './support/test-server.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'vibariant-durable-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-/** Starts `npm start`'s entry point in a child process and waits until it answers. */
-async function startServer(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: join(import.meta.dirname, '..'),
-    env: { ...process.env, PORT: String(port), VIBARIANT_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return child;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error('server did not start');
-}
+/** Starts `npm start`'s entry point on the embedded database in `dataDir`. */
+const startServer = (port: number) => startServerProcess(port, { VIBARIANT_DATA_DIR: dataDir });
 
 // PostgreSQL's own durability is not ours to test; the embedded database's set-up is.
 describe.runIf(TEST_DRIVER === 'pglite')('durability of the embedded database', () => {

@@ -127,9 +127,13 @@ describe('live decisions', () => {
     await new Promise((resolve) => setTimeout(resolve, 300)); // the trailing edge
     expect(received.length).toBeGreaterThan(0);
     expect(received.length).toBeLessThan(batches);
+    // Client-side arrival times: the server sends at most one per 100 ms; delivery (through
+    // PostgreSQL's NOTIFY with the pg adapter) adds some jitter. The exact spacing is the
+    // coalescer's own test.
+    const span = (received.at(-1)?.at ?? 0) - (received[0]?.at ?? 0);
+    expect(received.length).toBeLessThanOrEqual(Math.floor(span / 100) + 2);
     for (let i = 1; i < received.length; i++) {
-      // Client-side arrival times: the server sends at most one per 100 ms (a little jitter).
-      expect(received[i]!.at - received[i - 1]!.at).toBeGreaterThanOrEqual(90);
+      expect(received[i]!.at - received[i - 1]!.at).toBeGreaterThanOrEqual(40);
     }
     expect(received.at(-1)?.visitors).toBe(batches + 1);
   });

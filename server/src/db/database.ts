@@ -27,6 +27,8 @@ export interface SqlSession {
 export interface Database {
   readonly knex: Knex;
   readonly driver: Driver;
+  /** The PostgreSQL connection string (pg only), for clients of their own (Socket.IO). */
+  readonly url?: string;
   /**
    * Runs `work` with one connection of the pool to itself, released when `work` settles. When
    * `work` throws, the connection is rolled back first (and dropped from the pool if even that
@@ -133,6 +135,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     return {
       knex,
       driver: 'pg',
+      url: options.databaseUrl,
       session: (work) => withSession(knex, 'pg', work),
       close: () => knex.destroy(),
     };

@@ -10,6 +10,7 @@ import type { Principal } from '../http/auth.js';
 import { isSameOrigin } from '../http/same-origin.js';
 import { ACCESS_COOKIE } from '../http/session-cookies.js';
 import { currentActor } from '../request-context.js';
+import { connectAdapter } from './adapter.js';
 import { Coalescer } from './coalescer.js';
 import {
   type ActorView,
@@ -97,7 +98,11 @@ function apiKeyOf(socket: VibariantSocket): string | undefined {
  * (`connect_error` "unauthorized") otherwise, at every (re)connection. A socket joins a project's or an experiment's room only
  * if its credential, checked again at each join, reaches that project.
  */
-export function attachRealtime(http: HttpServer, services: Services): Realtime {
+export function attachRealtime(
+  http: HttpServer,
+  services: Services,
+  options: { readonly redisUrl?: string | undefined } = {},
+): Realtime {
   const io = new Server<ClientToServerEvents, ServerToClientEvents, object, SocketData>(http, {
     serveClient: false,
     maxHttpBufferSize: 65_536,
@@ -105,6 +110,7 @@ export function attachRealtime(http: HttpServer, services: Services): Realtime {
     // handshake's authentication, which runs again).
     connectionStateRecovery: { maxDisconnectionDuration: 120_000, skipMiddlewares: false },
   });
+  const disconnectAdapter = connectAdapter(io, services.db, options.redisUrl, services.logger);
 
   /**
    * The principal of a socket's credential now: the key may have been revoked, the session
@@ -354,6 +360,7 @@ export function attachRealtime(http: HttpServer, services: Services): Realtime {
       decisions.close();
       // Disconnects the sockets and stops the HTTP server.
       await io.close();
+      await disconnectAdapter();
     },
   };
 }
