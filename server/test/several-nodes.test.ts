@@ -21,117 +21,136 @@ let db: Database | undefined;
 let receiver: Server | undefined;
 let socket: Socket<ServerToClientEvents, ClientToServerEvents> | undefined;
 
-afterAll(async () => {
+/** Stops what a case started (also after a failure). */
+async function cleanUp(): Promise<void> {
   socket?.close();
-  await Promise.all(children.map((child) => stopServerProcess(child)));
+  await Promise.all(children.splice(0).map((child) => stopServerProcess(child)));
   await new Promise((resolve) => (receiver ? receiver.close(resolve) : resolve(undefined)));
   await db?.close();
-});
+  socket = undefined;
+  receiver = undefined;
+  db = undefined;
+}
+
+afterAll(cleanUp);
+
+/** The adapters to try: PostgreSQL's always, Redis's when a test Redis is named. */
+const ADAPTERS: [string, Record<string, string>][] = [
+  ['PostgreSQL', {}],
+  ...(process.env.TEST_REDIS_URL
+    ? ([['Redis', { REDIS_URL: process.env.TEST_REDIS_URL }]] as [string, Record<string, string>][])
+    : []),
+];
 
 describe.runIf(TEST_DRIVER === 'pg')('several servers on one PostgreSQL', () => {
-  it('share live decisions, and notify and deliver a webhook once', async () => {
-    db = await createTestDatabase();
-    const url = db.url as string;
-    const services = createServices({ db, logger: pino({ level: 'silent' }) });
-    const { project, token, apiKey } = await services.projects.createProject('Two nodes');
-    await services.stop();
+  it.each(ADAPTERS)(
+    'share live decisions, and notify and deliver a webhook once (Socket.IO over %s)',
+    async (_name, adapterEnv) => {
+      db = await createTestDatabase();
+      const url = db.url as string;
+      const services = createServices({ db, logger: pino({ level: 'silent' }) });
+      const { project, token, apiKey } = await services.projects.createProject('Two nodes');
+      await services.stop();
 
-    const deliveries: string[] = [];
-    receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk) => {
-        body += chunk;
+      const deliveries: string[] = [];
+      receiver = createServer((req, res) => {
+        let body = '';
+        req.on('data', (chunk) => {
+          body += chunk;
+        });
+        req.on('end', () => {
+          deliveries.push(body);
+          res.end('ok');
+        });
       });
-      req.on('end', () => {
-        deliveries.push(body);
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((resolve) => receiver?.listen(0, '127.0.0.1', resolve));
-    const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      await new Promise<void>((resolve) => receiver?.listen(0, '127.0.0.1', resolve));
+      const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
 
-    const [portA, portB] = [await freePort(), await freePort()];
-    children.push(await startServerProcess(portA, { DATABASE_URL: url }));
-    children.push(await startServerProcess(portB, { DATABASE_URL: url }));
-    const a = `http://127.0.0.1:${portA}`;
-    const b = `http://127.0.0.1:${portB}`;
-    const post = (events: unknown[]) =>
-      fetch(`${a}/v1/events`, {
+      const [portA, portB] = [await freePort(), await freePort()];
+      children.push(await startServerProcess(portA, { DATABASE_URL: url, ...adapterEnv }));
+      children.push(await startServerProcess(portB, { DATABASE_URL: url, ...adapterEnv }));
+      const a = `http://127.0.0.1:${portA}`;
+      const b = `http://127.0.0.1:${portB}`;
+      const post = (events: unknown[]) =>
+        fetch(`${a}/v1/events`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${token.token}`,
+            'user-agent': BROWSER_USER_AGENT,
+          },
+          body: JSON.stringify({ events }),
+        });
+      const hook = await fetch(`${b}/api/projects/${project.id}/webhooks`, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${token.token}`,
-          'user-agent': BROWSER_USER_AGENT,
-        },
-        body: JSON.stringify({ events }),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey.key}` },
+        body: JSON.stringify({ url: hookUrl }),
       });
-    const hook = await fetch(`${b}/api/projects/${project.id}/webhooks`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey.key}` },
-      body: JSON.stringify({ url: hookUrl }),
-    });
-    expect(hook.status).toBe(201);
+      expect(hook.status).toBe(201);
 
-    let seq = 0;
-    const batch = (control: [number, number], treated: [number, number]) => {
-      const events: unknown[] = [];
-      for (const [variant, [visitors, conversions]] of [
-        ['control', control],
-        ['b', treated],
-      ] as const) {
-        for (let i = 0; i < visitors; i++) {
-          const visitorId = `v${++seq}`;
-          events.push({
-            type: 'exposure',
-            id: `x${seq}`,
-            visitorId,
-            experiment: 'hero',
-            variant,
-            variants: ['control', 'b'],
-          });
-          if (i < conversions) {
-            events.push({ type: 'conversion', id: `c${seq}`, visitorId, goal: 'signup' });
+      let seq = 0;
+      const batch = (control: [number, number], treated: [number, number]) => {
+        const events: unknown[] = [];
+        for (const [variant, [visitors, conversions]] of [
+          ['control', control],
+          ['b', treated],
+        ] as const) {
+          for (let i = 0; i < visitors; i++) {
+            const visitorId = `v${++seq}`;
+            events.push({
+              type: 'exposure',
+              id: `x${seq}`,
+              visitorId,
+              experiment: 'hero',
+              variant,
+              variants: ['control', 'b'],
+            });
+            if (i < conversions) {
+              events.push({ type: 'conversion', id: `c${seq}`, visitorId, goal: 'signup' });
+            }
           }
         }
-      }
-      return events;
-    };
-    expect((await post(batch([1, 0], [1, 0]))).status).toBe(200);
+        return events;
+      };
+      expect((await post(batch([1, 0], [1, 0]))).status).toBe(200);
 
-    // A dashboard client of node B, watching the experiment and the project.
-    socket = connect(b, {
-      transports: ['websocket'],
-      reconnection: false,
-      auth: { apiKey: apiKey.key },
-    });
-    await new Promise<void>((resolve, reject) => {
-      socket?.on('connect', () => resolve());
-      socket?.on('connect_error', reject);
-    });
-    const joined = await socket.emitWithAck('experiment:join', {
-      projectId: project.id,
-      experimentKey: 'hero',
-    });
-    expect(joined.ok).toBe(true);
-    await socket.emitWithAck('project:join', { projectId: project.id });
-    const notified: string[] = [];
-    socket.on('notification:created', (n) => notified.push(n.kind));
-    const ready = new Promise<number>((resolve) => {
-      socket?.on('decision:updated', (u) => {
-        if (u.decision.status === 'ready_to_ship') {
-          resolve(u.decision.variants.reduce((n, v) => n + v.visitors, 0));
-        }
+      // A dashboard client of node B, watching the experiment and the project.
+      socket = connect(b, {
+        transports: ['websocket'],
+        reconnection: false,
+        auth: { apiKey: apiKey.key },
       });
-    });
+      await new Promise<void>((resolve, reject) => {
+        socket?.on('connect', () => resolve());
+        socket?.on('connect_error', reject);
+      });
+      const joined = await socket.emitWithAck('experiment:join', {
+        projectId: project.id,
+        experimentKey: 'hero',
+      });
+      expect(joined.ok).toBe(true);
+      await socket.emitWithAck('project:join', { projectId: project.id });
+      const notified: string[] = [];
+      socket.on('notification:created', (n) => notified.push(n.kind));
+      const ready = new Promise<number>((resolve) => {
+        socket?.on('decision:updated', (u) => {
+          if (u.decision.status === 'ready_to_ship') {
+            resolve(u.decision.variants.reduce((n, v) => n + v.visitors, 0));
+          }
+        });
+      });
 
-    expect((await post(batch([150, 4], [150, 40]))).status).toBe(200);
-    expect(await ready).toBe(302);
-    // Time for a second notification or delivery, were there to be one.
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
-    expect(notified).toEqual(['ready_to_ship']);
-    expect(deliveries).toHaveLength(1);
-    expect(JSON.parse(deliveries[0] ?? '{}').vibariant.kind).toBe('ready_to_ship');
-    const rows = await db.knex('notifications').where({ project_id: project.id });
-    expect(rows.map((r) => r.kind)).toEqual(['ready_to_ship']);
-  }, 60_000);
+      expect((await post(batch([150, 4], [150, 40]))).status).toBe(200);
+      expect(await ready).toBe(302);
+      // Time for a second notification or delivery, were there to be one.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect(notified).toEqual(['ready_to_ship']);
+      expect(deliveries).toHaveLength(1);
+      expect(JSON.parse(deliveries[0] ?? '{}').vibariant.kind).toBe('ready_to_ship');
+      const rows = await db.knex('notifications').where({ project_id: project.id });
+      expect(rows.map((r) => r.kind)).toEqual(['ready_to_ship']);
+      await cleanUp();
+    },
+    60_000,
+  );
 });
