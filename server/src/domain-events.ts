@@ -27,10 +27,28 @@ export interface DomainEventMap {
   'allocation:changed': { projectId: string; experimentId: string; allocation: Allocation };
   /** A person confirmed or rejected a goal. */
   'goal:updated': { projectId: string; goal: Goal };
+  /**
+   * A batch's newly stored events, summarized for the live stream (announced only while
+   * someone listens: see `hasListeners`).
+   */
+  'events:ingested': { projectId: string; events: LiveEventSummary[] };
   /** A note was added to an experiment's activity feed. */
   'note:added': { projectId: string; experimentId: string; note: Note };
   /** A stored notification: an experiment reaching a decision, or SRM detected. */
   'notification:created': Notification;
+}
+
+/** One ingested event as the live stream shows it. */
+export interface LiveEventSummary {
+  readonly type: string;
+  readonly experiment: string | null;
+  readonly variant: string | null;
+  readonly goal: string | null;
+  readonly page: string | null;
+  /** The first 8 characters of the visitor ID. */
+  readonly visitor: string;
+  /** Milliseconds since the epoch (skew-corrected client time). */
+  readonly at: number;
 }
 
 type Listener<K extends keyof DomainEventMap> = (event: DomainEventMap[K]) => void;
@@ -45,6 +63,11 @@ export class DomainEvents {
 
   emit<K extends keyof DomainEventMap>(name: K, event: DomainEventMap[K]): void {
     this.emitter.emit(name, event);
+  }
+
+  /** Whether anything listens to `name` (to skip building a fact nobody reads). */
+  hasListeners(name: keyof DomainEventMap): boolean {
+    return this.emitter.listenerCount(name) > 0;
   }
 
   on<K extends keyof DomainEventMap>(name: K, listener: Listener<K>): () => void {

@@ -271,4 +271,53 @@ describe('live decisions', () => {
     alice.disconnect();
     expect(await afterDisconnect).toHaveLength(1);
   });
+
+  it('streams incoming events to subscribers of the project, sampled, with the true rate', async () => {
+    const { projectId, token, apiKey } = await server.createProject('Stream');
+    const watcher = await client(apiKey);
+    expect(await watcher.emitWithAck('live:subscribe', { projectId })).toMatchObject({ ok: true });
+    const bystander = await client(apiKey);
+    await bystander.emitWithAck('project:join', { projectId });
+    const overheard: unknown[] = [];
+    bystander.on('events:received', (fact) => overheard.push(fact));
+    const other = await server.createProject('Not yours');
+    const stranger = await client(other.apiKey);
+    expect(await stranger.emitWithAck('live:subscribe', { projectId })).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    });
+
+    const first = new Promise<{ events: readonly { type: string; page: string | null }[] }>(
+      (resolve) => watcher.once('events:received', resolve),
+    );
+    await server.ingest(token, [
+      { type: 'page_view', id: `pv${++seq}`, visitorId: 'visitor-123456789', path: '/pricing' },
+      exposure('visitor-123456789', 'bold'),
+    ]);
+    const batch = await first;
+    expect(batch).toMatchObject({ projectId, receivedPerSecond: 2, sampled: false });
+    expect(batch.events).toEqual([
+      expect.objectContaining({ type: 'page_view', page: '/pricing', visitor: 'visitor-' }),
+      expect.objectContaining({ type: 'exposure', experiment: 'hero', variant: 'bold' }),
+    ]);
+
+    // A burst: at most 5 events per 250 ms reach the subscriber, with the true rate.
+    const facts: { events: readonly unknown[]; receivedPerSecond: number; sampled: boolean }[] = [];
+    watcher.on('events:received', (fact) => facts.push(fact));
+    await server.ingest(
+      token,
+      Array.from({ length: 200 }, (_, i) => ({
+        type: 'page_view',
+        id: `burst${++seq}`,
+        visitorId: `b${i}`,
+        path: `/p/${i}`,
+      })),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(facts.length).toBeGreaterThan(0);
+    expect(facts.every((f) => f.events.length <= 5)).toBe(true);
+    expect(facts[0]).toMatchObject({ sampled: true });
+    expect(facts[0]?.receivedPerSecond).toBeGreaterThanOrEqual(200);
+    expect(overheard).toEqual([]);
+  });
 });

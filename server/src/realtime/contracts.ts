@@ -84,6 +84,18 @@ export interface NoteView {
   readonly createdAt: string;
 }
 
+/** An incoming SDK event as the live stream shows it. */
+export interface LiveEventView {
+  readonly type: string;
+  readonly experiment: string | null;
+  readonly variant: string | null;
+  readonly goal: string | null;
+  readonly page: string | null;
+  /** The first 8 characters of the visitor ID. */
+  readonly visitor: string;
+  readonly at: string;
+}
+
 /** A notification as the project's room hears of it. */
 export interface NotificationView {
   readonly id: string;
@@ -109,6 +121,9 @@ export interface ClientToServerEvents {
     payload: { projectId: string; experimentKey: string },
     ack: (reply: Reply<Joined & { readonly state: ExperimentState }>) => void,
   ) => void;
+  /** Subscribes to the project's live stream of incoming SDK events (`events:received`). */
+  'live:subscribe': (payload: { projectId: string }, ack: (reply: Reply<Joined>) => void) => void;
+  'live:unsubscribe': (payload: { projectId: string }, ack: (reply: Reply<Joined>) => void) => void;
   /** Leaves an experiment's room (presence is updated for the others). */
   'experiment:leave': (
     payload: { projectId: string; experimentKey: string },
@@ -135,6 +150,16 @@ export interface ServerToClientEvents {
   'note:added': (fact: { experimentId: string; note: NoteView }) => void;
   /** To the project's room: an experiment reached a decision, or SRM was detected. */
   'notification:created': (fact: NotificationView) => void;
+  /**
+   * To the project's live-stream subscribers, every 250 ms while events arrive: at most 5 of
+   * them (20 a second), a uniform sample, with the true rate.
+   */
+  'events:received': (fact: {
+    projectId: string;
+    events: readonly LiveEventView[];
+    receivedPerSecond: number;
+    sampled: boolean;
+  }) => void;
   /** To the experiment's room: everyone viewing it now, after someone joined or left. */
   'presence:changed': (fact: { experimentId: string; viewers: readonly Viewer[] }) => void;
 }
@@ -142,6 +167,7 @@ export interface ServerToClientEvents {
 /** Room names. */
 export const PROJECT_ROOM_PREFIX = 'project:';
 export const EXPERIMENT_ROOM_PREFIX = 'experiment:';
+export const liveRoom = (projectId: string): string => `live:${projectId}`;
 export const projectRoom = (projectId: string): string => `${PROJECT_ROOM_PREFIX}${projectId}`;
 export const experimentRoom = (experimentId: string): string =>
   `${EXPERIMENT_ROOM_PREFIX}${experimentId}`;

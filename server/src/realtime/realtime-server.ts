@@ -21,12 +21,14 @@ import {
   type ExperimentView,
   experimentRoom,
   type Joined,
+  liveRoom,
   projectRoom,
   type Reply,
   type ServerToClientEvents,
   UNAUTHORIZED,
   type Viewer,
 } from './contracts.js';
+import { LiveStream } from './live-stream.js';
 
 /** What a socket proved at its handshake (an API key, or a user's session), and who it is. */
 type SocketData = (
@@ -181,7 +183,18 @@ export function attachRealtime(
     io.to(experimentRoom(id)).emit('decision:updated', update),
   );
   const { events } = services;
+  const live = new LiveStream((projectId, batch) =>
+    io.to(liveRoom(projectId)).emit('events:received', {
+      projectId,
+      events: batch.events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
+      receivedPerSecond: batch.receivedPerSecond,
+      sampled: batch.sampled,
+    }),
+  );
   const subscriptions = [
+    events.on('events:ingested', ({ projectId, events: summaries }) =>
+      live.add(projectId, summaries),
+    ),
     events.on('decision:changed', (event) =>
       decisions.push(event.experimentId, {
         experimentId: event.experimentId,
@@ -324,6 +337,26 @@ export function attachRealtime(
     );
 
     socket.on(
+      'live:subscribe',
+      command<{ projectId: unknown }, Joined>(async ({ projectId }) => {
+        const refused = await refusal(projectId);
+        if (refused) return refused;
+        const room = liveRoom(projectId as string);
+        await socket.join(room);
+        return { ok: true, room };
+      }),
+    );
+    socket.on(
+      'live:unsubscribe',
+      command<{ projectId: unknown }, Joined>(async ({ projectId }) => {
+        if (!isId(projectId)) return refuse('invalid', 'projectId: must be a project ID');
+        const room = liveRoom(projectId);
+        await socket.leave(room);
+        return { ok: true, room };
+      }),
+    );
+
+    socket.on(
       'experiment:leave',
       command<{ projectId: unknown; experimentKey: unknown }, Joined>(
         async ({ projectId, experimentKey }) => {
@@ -358,6 +391,7 @@ export function attachRealtime(
     async close() {
       for (const unsubscribe of subscriptions) unsubscribe();
       decisions.close();
+      live.close();
       // Disconnects the sockets and stops the HTTP server.
       await io.close();
       await disconnectAdapter();

@@ -8,7 +8,7 @@ import {
   type RejectedEvent,
 } from '../../contracts/events.js';
 import type { CountingClock } from '../../counting-clock.js';
-import type { DomainEvents } from '../../domain-events.js';
+import type { DomainEvents, LiveEventSummary } from '../../domain-events.js';
 import { issuePath, parseInput } from '../../validation.js';
 import type {
   Experiment,
@@ -164,6 +164,12 @@ export class IngestionService {
     const { fresh, notCounted, touched } = counted;
 
     for (const experiment of created) this.events.emit('experiment:created', { experiment });
+    if (fresh.size > 0 && this.events.hasListeners('events:ingested')) {
+      this.events.emit('events:ingested', {
+        projectId: project.id,
+        events: unique.filter((u) => fresh.has(u.event.eventId)).map((u) => summary(u.event)),
+      });
+    }
     if (touched.size > 0) {
       this.events.emit('stats:changed', { projectId: project.id, experimentIds: [...touched] });
     }
@@ -456,6 +462,20 @@ function toStoredEvent(
     // Never in the future of the moment it arrived.
     occurredAt: new Date(Math.min(corrected, receivedAt)),
     isBot,
+  };
+}
+
+/** An event as the live stream shows it: what happened, where, and a short visitor ID. */
+function summary(event: StoredEvent): LiveEventSummary {
+  const p = event.payload;
+  return {
+    type: p.type,
+    experiment: event.experimentKey,
+    variant: p.type === 'exposure' ? p.variant : null,
+    goal: event.goalKey,
+    page: p.type === 'page_view' ? (p.path ?? null) : null,
+    visitor: event.visitorId.slice(0, 8),
+    at: event.occurredAt.getTime(),
   };
 }
 
