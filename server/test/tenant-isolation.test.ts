@@ -111,6 +111,11 @@ beforeAll(async () => {
     },
   ]);
   const extraToken = await ownerAgain.fetch('POST', `${p}/tokens`, { json: { name: 'extra' } });
+  const hook = await ownerAgain.fetch('POST', `${p}/webhooks`, {
+    json: { url: 'https://hooks.example/alpha-secret-hook' },
+  });
+  expect(hook.status).toBe(201);
+  SECRETS.push(hook.body.secret, 'alpha-secret-hook');
   const extraKey = await ownerAgain.fetch('POST', `${p}/api-keys`, { json: { name: 'extra' } });
   const revoked = await ownerAgain.fetch('POST', `${p}/api-keys`, { json: { name: 'revoked' } });
   expect((await ownerAgain.fetch('DELETE', `${p}/api-keys/${revoked.body.apiKey.id}`)).status).toBe(
@@ -205,6 +210,20 @@ beforeAll(async () => {
     { method: 'GET', path: `${e}/results`, owner: false },
     { method: 'GET', path: `${e}/decisions`, owner: false },
     { method: 'GET', path: `${e}/allocations`, owner: false },
+    { method: 'GET', path: `${e}/notes`, owner: false },
+    { method: 'POST', path: `${e}/notes`, owner: false, body: { body: 'A note' } },
+    { method: 'GET', path: `${p}/notifications`, owner: false },
+    { method: 'POST', path: `${p}/notifications/read`, owner: false, body: {} },
+    { method: 'GET', path: `${p}/webhooks`, owner: true },
+    {
+      method: 'POST',
+      path: `${p}/webhooks`,
+      owner: true,
+      body: { url: 'https://hooks.example/x' },
+    },
+    { method: 'DELETE', path: `${p}/webhooks/${hook.body.webhook.id}`, owner: true },
+    { method: 'POST', path: `${p}/webhooks/${hook.body.webhook.id}/test`, owner: true },
+    { method: 'GET', path: `${p}/webhooks/${hook.body.webhook.id}/deliveries`, owner: true },
     { method: 'GET', path: `${p}/goals`, owner: false },
     { method: 'GET', path: `${p}/goals/click:%23buy`, owner: false },
     { method: 'POST', path: `${p}/goals/click:%23buy/confirm`, owner: false },
@@ -321,6 +340,8 @@ describe('tenant isolation', () => {
         const row: Record<string, string> = { handshake: connected };
         if (connected === 'connected') {
           const project = await socket.emitWithAck('project:join', { projectId });
+          const stream = await socket.emitWithAck('live:subscribe', { projectId });
+          row['live:subscribe'] = stream.ok ? 'joined' : stream.error.code;
           const experiment = await socket.emitWithAck('experiment:join', {
             projectId,
             experimentKey: 'pricing',
@@ -336,15 +357,20 @@ describe('tenant isolation', () => {
             'connect_error: unauthorized',
           ]);
         } else if (allowed) {
-          expect([credential.name, row['project:join'], row['experiment:join']]).toEqual([
+          expect([
             credential.name,
-            'joined',
-            'joined',
-          ]);
+            row['project:join'],
+            row['experiment:join'],
+            row['live:subscribe'],
+          ]).toEqual([credential.name, 'joined', 'joined', 'joined']);
         } else {
-          expect([credential.name, connected, row['project:join'], row['experiment:join']]).toEqual(
-            [credential.name, 'connected', 'forbidden', 'forbidden'],
-          );
+          expect([
+            credential.name,
+            connected,
+            row['project:join'],
+            row['experiment:join'],
+            row['live:subscribe'],
+          ]).toEqual([credential.name, 'connected', 'forbidden', 'forbidden', 'forbidden']);
         }
       }
       console.table(table);
