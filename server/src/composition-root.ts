@@ -93,7 +93,19 @@ export function createServices(options: ServiceOptions): Services {
   const clock = new CountingClock(now);
   const experimentStore = new ExperimentStore(db.knex, clock);
   const goalStore = new GoalStore(db.knex);
-  const notifications = new NotificationService(new NotificationStore(db.knex), events, now);
+  // Without options (the command line, some tests): a session key for this process only, and
+  // mail written to the log.
+  const accountOptions: AccountOptions = options.accounts ?? {
+    sessionSecret: randomBytes(32),
+    publicUrl: 'http://127.0.0.1:4000',
+    mailer: createMailer(undefined, 'Vibariant <no-reply@localhost>', logger),
+  };
+  const notifications = new NotificationService(
+    new NotificationStore(db.knex),
+    events,
+    { mailer: accountOptions.mailer, publicUrl: accountOptions.publicUrl, logger },
+    now,
+  );
   const decisions = new DecisionService(
     new DecisionStore(db.knex),
     experimentStore,
@@ -104,13 +116,6 @@ export function createServices(options: ServiceOptions): Services {
     options.decisions,
   );
   const unsubscribe = decisions.start();
-  // Without options (the command line, some tests): a session key for this process only, and
-  // mail written to the log.
-  const accountOptions: AccountOptions = options.accounts ?? {
-    sessionSecret: randomBytes(32),
-    publicUrl: 'http://127.0.0.1:4000',
-    mailer: createMailer(undefined, 'Vibariant <no-reply@localhost>', logger),
-  };
   const projects = new ProjectService(projectStore, now);
   const webhooks = new WebhookService(new WebhookStore(db.knex), events, logger, options.webhooks);
   const stopWebhooks = webhooks.start();

@@ -280,4 +280,47 @@ describe('teams', () => {
     expect(res.headers.get('strict-transport-security')).toBeNull();
     expect(res.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
   });
+
+  it('mails notifications to the members who asked for them', async () => {
+    const { owner, projectId } = await ownedProject('mail-owner@example.com');
+    const quiet = await inviteAndJoin(owner, projectId, 'quiet-member@example.com');
+    const p = `/api/projects/${projectId}`;
+    const on = await owner.fetch('PUT', `${p}/members/me/notifications`, { json: { email: true } });
+    expect(on.body).toEqual({ email: true });
+    const bad = await quiet.fetch('PUT', `${p}/members/me/notifications`, {
+      json: { email: 'yes' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.field).toBe('email');
+
+    const token = (await owner.fetch('GET', `${p}/tokens`)).body.tokens[0].token as string;
+    const events: unknown[] = [];
+    let n = 0;
+    for (const [variant, visitors, conversions] of [
+      ['control', 150, 4],
+      ['b', 150, 40],
+    ] as const) {
+      for (let i = 0; i < visitors; i++) {
+        const visitorId = `${variant}-${++n}`;
+        events.push({
+          type: 'exposure',
+          id: `x${n}`,
+          visitorId,
+          experiment: 'mailed',
+          variant,
+          variants: ['control', 'b'],
+        });
+        if (i < conversions)
+          events.push({ type: 'conversion', id: `c${n}`, visitorId, goal: 'signup' });
+      }
+    }
+    await server.ingest(token, events);
+    const mail = await mailbox.next('mail-owner@example.com');
+    expect(mail.subject).toBe('Vibariant: "mailed" is ready to ship');
+    expect(mail.text).toContain('http://dashboard.test/');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(mailbox.messages.filter((m) => m.to.includes('quiet-member@example.com'))).toHaveLength(
+      1,
+    ); // the invitation only
+  });
 });

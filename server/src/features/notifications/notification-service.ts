@@ -1,6 +1,9 @@
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { DomainEvents } from '../../domain-events.js';
+import { NotFoundError } from '../../errors/app-error.js';
 import { parseInput } from '../../validation.js';
+import type { Mailer } from '../accounts/mailer.js';
 import { newId } from '../projects/credentials.js';
 import type { Notification, NotificationKind, NotificationStore } from './notification-store.js';
 
@@ -10,6 +13,14 @@ const listQuery = z
     limit: z.coerce.number().int().min(1).max(200).optional(),
   })
   .strict();
+
+const settingsInput = z.object({ email: z.boolean() }).strict();
+
+const subjects: Record<NotificationKind, string> = {
+  ready_to_ship: 'is ready to ship',
+  practically_equivalent: 'found its variants practically equivalent',
+  srm_detected: 'has a sample ratio mismatch',
+};
 
 const readInput = z
   .object({ ids: z.array(z.string().min(1).max(100)).min(1).max(200).optional() })
@@ -24,10 +35,14 @@ export class NotificationService {
   constructor(
     private readonly store: NotificationStore,
     private readonly events: DomainEvents,
+    private readonly mail: { mailer: Mailer; publicUrl: string; logger: Logger },
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Records a notification and announces it. */
+  /**
+   * Records a notification, announces it, and mails it to the members who asked for email
+   * (in the background: a mail server that fails is logged, never the caller's problem).
+   */
   async record(notification: {
     projectId: string;
     experimentId: string | null;
@@ -40,7 +55,38 @@ export class NotificationService {
       ...notification,
     });
     this.events.emit('notification:created', stored);
+    void this.mailSubscribers(stored).catch((error: unknown) =>
+      this.mail.logger.warn({ err: error, notificationId: stored.id }, 'notification mail failed'),
+    );
     return stored;
+  }
+
+  /**
+   * Turns notifications by email on or off for a member (`body.email`).
+   * @throws ValidationError (400, field `email`); NotFoundError (404) when not a member.
+   */
+  async setEmail(projectId: string, userId: string, body: unknown): Promise<{ email: boolean }> {
+    const { email } = parseInput(settingsInput, body ?? {});
+    if (!(await this.store.setEmailNotifications(projectId, userId, email))) {
+      throw new NotFoundError('member', userId);
+    }
+    return { email };
+  }
+
+  private async mailSubscribers(n: Notification): Promise<void> {
+    const to = await this.store.emailSubscribers(n.projectId);
+    const experiment = String(
+      n.payload.experimentName ?? n.payload.experimentKey ?? 'An experiment',
+    );
+    const recommendation =
+      typeof n.payload.recommendation === 'string' ? n.payload.recommendation : '';
+    for (const address of to) {
+      await this.mail.mailer.send({
+        to: address,
+        subject: `Vibariant: "${experiment}" ${subjects[n.kind]}`,
+        text: [recommendation, '', `Open Vibariant: ${this.mail.publicUrl}/`].join('\n'),
+      });
+    }
   }
 
   /**

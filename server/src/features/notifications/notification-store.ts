@@ -68,6 +68,25 @@ export class NotificationStore {
     return (await query).map(toNotification);
   }
 
+  /** Email addresses of the project's members who asked for notifications by email. */
+  async emailSubscribers(projectId: string): Promise<string[]> {
+    const rows: { email: string }[] = await this.db('project_members as m')
+      .join('users as u', 'u.id', 'm.user_id')
+      .where({ 'm.project_id': projectId, 'm.email_notifications': true })
+      .orderBy('u.email')
+      .select('u.email');
+    return rows.map((r) => r.email);
+  }
+
+  /** Sets a member's choice of email notifications; false when the user is no member. */
+  async setEmailNotifications(projectId: string, userId: string, on: boolean): Promise<boolean> {
+    const rows: unknown[] = await this.db('project_members')
+      .where({ project_id: projectId, user_id: userId })
+      .update({ email_notifications: on })
+      .returning('user_id');
+    return rows.length === 1;
+  }
+
   /** Marks the given notifications (all when `ids` is undefined) read; returns how many. */
   async markRead(projectId: string, ids: readonly string[] | undefined, at: Date): Promise<number> {
     const query = this.db('notifications').where({ project_id: projectId }).whereNull('read_at');
