@@ -16,8 +16,9 @@ export interface DecisionServiceOptions {
   /** Least time between two projections of the visitors still needed, in milliseconds. */
   readonly projectionIntervalMs?: number;
   /**
-   * How long a recompute waits after a batch asks for it, in milliseconds, so that the batches
-   * arriving meanwhile are decided together (0: at once). Default 200.
+   * Least time between two recomputes of one experiment, in milliseconds: the first after a
+   * quiet spell runs at once, later ones wait for the interval, and every batch arriving
+   * meanwhile is decided together (0: no wait). Default 50: twice the pace of live pushes.
    */
   readonly debounceMs?: number;
 }
@@ -47,6 +48,8 @@ export class DecisionService {
   private readonly allocationIntervalMs: number;
   private readonly projectionIntervalMs: number;
   private readonly debounceMs: number;
+  /** When each experiment's latest recompute started (milliseconds, this process's clock). */
+  private readonly lastStart = new Map<string, number>();
 
   constructor(
     private readonly store: DecisionStore,
@@ -60,7 +63,7 @@ export class DecisionService {
     this.snapshotIntervalMs = options.snapshotIntervalMs ?? MINUTE;
     this.allocationIntervalMs = options.allocationIntervalMs ?? MINUTE;
     this.projectionIntervalMs = options.projectionIntervalMs ?? MINUTE;
-    this.debounceMs = options.debounceMs ?? 200;
+    this.debounceMs = options.debounceMs ?? 50;
   }
 
   /** Subscribes to `stats:changed`; returns the unsubscribe function. */
@@ -82,11 +85,11 @@ export class DecisionService {
     }
     const run = (async () => {
       do {
-        // Every recompute waits first, so under steady traffic an experiment is decided at
-        // most once per debounce interval, however many batches arrive.
-        if (this.debounceMs > 0) {
-          await new Promise((resolve) => setTimeout(resolve, this.debounceMs));
-        }
+        // Leading edge at once; after that, at most one recompute per interval, however many
+        // batches arrive (real time: the pace of this process, not the domain clock).
+        const wait = (this.lastStart.get(experimentId) ?? -Infinity) + this.debounceMs - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        this.lastStart.set(experimentId, Date.now());
         this.pending.delete(experimentId);
         try {
           await this.refresh(experimentId);
