@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrationSource } from '../../migrations/index.js';
 import { DataDirInUseError } from '../src/db/data-dir-lock.js';
 import { type Database, migrate, openDatabase, sqlLiteral } from '../src/db/database.js';
 import { createTestDatabase, TEST_DRIVER } from './support/test-database.js';
@@ -51,6 +52,22 @@ describe(`database on ${TEST_DRIVER}`, () => {
         'visitors',
       ]),
     );
+  });
+
+  it('waits for the migration lock another server holds, then migrates', async () => {
+    await db.knex.migrate.down({ migrationSource });
+    const pending = (await db.knex.migrate.list({ migrationSource }))[1] as { file?: string }[];
+    expect(pending).toHaveLength(1);
+    await db.knex('knex_migrations_lock').update({ is_locked: 1 });
+    let done = false;
+    const migrating = migrate(db.knex).then((applied) => {
+      done = true;
+      return applied;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(done).toBe(false);
+    await db.knex('knex_migrations_lock').update({ is_locked: 0 });
+    expect(await migrating).toEqual(['20261204000000-socket-io-attachments']);
   });
 
   it('reads back every string written in as a literal, in scripts of several statements', async () => {
