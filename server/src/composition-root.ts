@@ -116,7 +116,7 @@ export function createServices(options: ServiceOptions): Services {
     options.decisions,
   );
   const unsubscribe = decisions.start();
-  const projects = new ProjectService(projectStore, now);
+  const projects = new ProjectService(projectStore, events, now);
   const webhooks = new WebhookService(new WebhookStore(db.knex), events, logger, options.webhooks);
   const stopWebhooks = webhooks.start();
   const accounts = new AccountService(
@@ -124,6 +124,7 @@ export function createServices(options: ServiceOptions): Services {
     new SessionTokens(accountOptions.sessionSecret, now),
     accountOptions.mailer,
     { publicUrl: accountOptions.publicUrl },
+    events,
     now,
   );
   const experiments = new ExperimentService(experimentStore, decisions, events, now);
@@ -133,7 +134,7 @@ export function createServices(options: ServiceOptions): Services {
     events,
     projects,
     accounts,
-    team: new TeamService(new TeamStore(db.knex), accounts, projects, now),
+    team: new TeamService(new TeamStore(db.knex), accounts, projects, events, now),
     github: accountOptions.github
       ? new GitHubOAuth(accountOptions.github, `${accountOptions.publicUrl}/auth/github/callback`)
       : undefined,

@@ -32,6 +32,12 @@ export interface DomainEventMap {
    * someone listens: see `hasListeners`).
    */
   'events:ingested': { projectId: string; events: LiveEventSummary[] };
+  /** An API key was revoked: connections made with it end. */
+  'api-key:revoked': { projectId: string; apiKeyId: string };
+  /** Someone left or was removed from a project: their connections end. */
+  'member:removed': { projectId: string; userId: string };
+  /** A sign-in session ended (signed out, or its refresh token replayed). */
+  'session:ended': { sessionId: string };
   /** A note was added to an experiment's activity feed. */
   'note:added': { projectId: string; experimentId: string; note: Note };
   /** A stored notification: an experiment reaching a decision, or SRM detected. */

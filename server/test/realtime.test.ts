@@ -204,7 +204,7 @@ describe('live decisions', () => {
     await bob.emitWithAck('experiment:join', { projectId, experimentKey: 'hero' });
     const labels = await both;
     expect(labels).toHaveLength(2);
-    expect(labels.every((l) => l.startsWith('API key vv_sk_'))).toBe(true);
+    expect(labels).toEqual(['API key', 'API key']);
 
     const updated = new Promise<{ experiment: { status: string }; by: unknown }>((resolve) =>
       bob.once('experiment:updated', resolve),
@@ -319,5 +319,35 @@ describe('live decisions', () => {
     expect(facts[0]).toMatchObject({ sampled: true });
     expect(facts[0]?.receivedPerSecond).toBeGreaterThanOrEqual(200);
     expect(overheard).toEqual([]);
+  });
+
+  it('ends the connections of a revoked key, and refuses a flood of commands', async () => {
+    const { projectId, token, apiKey } = await server.createProject('Revoked');
+    await server.ingest(token, [exposure('r1', 'control')]);
+    const headers = { authorization: `Bearer ${apiKey}` };
+    const second = (
+      await server.request('POST', `/api/projects/${projectId}/api-keys`, {
+        body: { name: 'soon revoked' },
+        headers,
+      })
+    ).body;
+    const socket = await client(second.key);
+    await socket.emitWithAck('experiment:join', { projectId, experimentKey: 'hero' });
+    const ended = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    const revoked = await server.request(
+      'DELETE',
+      `/api/projects/${projectId}/api-keys/${second.apiKey.id}`,
+      { headers },
+    );
+    expect(revoked.status).toBe(200);
+    expect(await ended).toBe('io server disconnect');
+
+    const flooder = await client(apiKey);
+    const replies = await Promise.all(
+      Array.from({ length: 40 }, () => flooder.emitWithAck('project:join', { projectId })),
+    );
+    const limited = replies.filter((r) => !r.ok && r.error.code === 'rate_limited');
+    expect(limited.length).toBeGreaterThanOrEqual(40 - 20 - 2);
+    expect(replies.filter((r) => r.ok).length).toBeLessThanOrEqual(22);
   });
 });

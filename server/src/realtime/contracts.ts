@@ -6,7 +6,7 @@
 import type { Decision } from '@vibariant/stats';
 
 /** Why a command was refused. */
-export type RefusalCode = 'invalid' | 'forbidden' | 'not_found';
+export type RefusalCode = 'invalid' | 'forbidden' | 'not_found' | 'rate_limited';
 
 /** The acknowledgement of a command: what it answers, or why it was refused. */
 export type Reply<T> =

@@ -23,6 +23,7 @@ import {
   type Joined,
   liveRoom,
   projectRoom,
+  type RefusalCode,
   type Reply,
   type ServerToClientEvents,
   UNAUTHORIZED,
@@ -83,7 +84,13 @@ const isId = (value: unknown): value is string =>
   value.length <= MAX_ID_LENGTH &&
   isStorableText(value);
 
-const refuse = (code: 'invalid' | 'forbidden' | 'not_found', message: string) =>
+/** Commands a socket may send in a burst, and per second after it. */
+const COMMAND_BURST = 20;
+const COMMANDS_PER_SECOND = 10;
+/** Refused commands after which a socket is disconnected. */
+const MAX_REFUSED_COMMANDS = 100;
+
+const refuse = (code: RefusalCode, message: string) =>
   ({ ok: false, error: { code, message } }) as const;
 
 /** The API key a handshake carries: `auth.apiKey`, or `Authorization: Bearer` (servers). */
@@ -149,7 +156,7 @@ export function attachRealtime(
         socket.data = {
           kind: 'api_key',
           apiKey,
-          viewer: { id: key.id, kind: 'api_key', label: `API key ${key.prefix}…` },
+          viewer: { id: key.id, kind: 'api_key', label: 'API key' },
         };
         return next();
       }
@@ -183,6 +190,15 @@ export function attachRealtime(
     io.to(experimentRoom(id)).emit('decision:updated', update),
   );
   const { events } = services;
+  /** Disconnects the sockets, on any server, whose handshake data match. */
+  const disconnectWhere = (match: (data: SocketData) => boolean): void => {
+    void io
+      .fetchSockets()
+      .then((sockets) => {
+        for (const socket of sockets) if (match(socket.data)) socket.disconnect(true);
+      })
+      .catch((error: unknown) => services.logger.warn({ err: error }, 'could not end sockets'));
+  };
   const live = new LiveStream((projectId, batch) =>
     io.to(liveRoom(projectId)).emit('events:received', {
       projectId,
@@ -233,6 +249,16 @@ export function attachRealtime(
         by: actorView(),
       });
     }),
+    // Credentials that end take their connections with them, on every server.
+    events.on('api-key:revoked', ({ apiKeyId }) =>
+      disconnectWhere((d) => d.kind === 'api_key' && d.viewer.id === apiKeyId),
+    ),
+    events.on('member:removed', ({ userId }) =>
+      disconnectWhere((d) => d.kind === 'session' && d.userId === userId),
+    ),
+    events.on('session:ended', ({ sessionId }) =>
+      disconnectWhere((d) => d.kind === 'session' && d.sessionId === sessionId),
+    ),
     events.on('notification:created', (n) => {
       io.to(projectRoom(n.projectId)).emit('notification:created', {
         id: n.id,
@@ -260,6 +286,23 @@ export function attachRealtime(
   };
 
   io.on('connection', (socket: VibariantSocket) => {
+    // A token bucket per socket: a flood of commands is refused, then disconnected, before it
+    // reaches the database.
+    let tokens = COMMAND_BURST;
+    let filledAt = Date.now();
+    let refused = 0;
+    const allowed = (): boolean => {
+      const now = Date.now();
+      tokens = Math.min(COMMAND_BURST, tokens + ((now - filledAt) / 1000) * COMMANDS_PER_SECOND);
+      filledAt = now;
+      if (tokens >= 1) {
+        tokens--;
+        return true;
+      }
+      if (++refused >= MAX_REFUSED_COMMANDS) socket.disconnect(true);
+      return false;
+    };
+
     /**
      * Checks the project ID and that the socket's credential (checked again: a session may have
      * ended, a key been revoked) reaches the project; the refusal, or undefined when it may go on.
@@ -288,6 +331,10 @@ export function attachRealtime(
       <P, R>(handler: (payload: Partial<P>) => Promise<Reply<R>>) =>
       (payload: P, ack: unknown) => {
         if (typeof ack !== 'function') return;
+        if (!allowed()) {
+          ack(refuse('rate_limited', 'Too many commands: slow down'));
+          return;
+        }
         handler((payload ?? {}) as Partial<P>).then(
           (reply) => ack(reply),
           (error: unknown) => {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import type { DomainEvents } from '../../domain-events.js';
 import { ForbiddenError, UnauthorizedError } from '../../errors/app-error.js';
 import { parseInput } from '../../validation.js';
 import { newId } from '../projects/credentials.js';
@@ -74,6 +75,7 @@ export class AccountService {
     private readonly tokens: SessionTokens,
     private readonly mailer: Mailer,
     private readonly options: AccountServiceOptions,
+    private readonly events: DomainEvents,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -239,6 +241,7 @@ export class AccountService {
         });
       }
       await this.store.revokeFamily(session.familyId, new Date(at));
+      this.events.emit('session:ended', { sessionId: session.familyId });
       throw refused();
     }
     const user = await this.store.findUserById(session.userId);
@@ -265,6 +268,7 @@ export class AccountService {
     if (!session) return;
     if (!this.tokens.checkCsrf(session.familyId, csrfToken)) throw csrfRefused();
     await this.store.revokeFamily(session.familyId, new Date(this.now()));
+    this.events.emit('session:ended', { sessionId: session.familyId });
   }
 
   /**

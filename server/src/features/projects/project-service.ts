@@ -1,3 +1,4 @@
+import type { DomainEvents } from '../../domain-events.js';
 import { ConflictError, NotFoundError } from '../../errors/app-error.js';
 import { hashApiKey, newApiKey, newId, newProjectToken } from './credentials.js';
 import type { ApiKeyRecord, Project, ProjectStore, ProjectToken } from './project-store.js';
@@ -24,6 +25,7 @@ export class ProjectService {
 
   constructor(
     private readonly store: ProjectStore,
+    private readonly events: DomainEvents,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -113,6 +115,7 @@ export class ProjectService {
       });
     }
     if (apiKey === 'not_found') throw new NotFoundError('API key', id);
+    this.events.emit('api-key:revoked', { projectId, apiKeyId: apiKey.id });
     return apiKey;
   }
 

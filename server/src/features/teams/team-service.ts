@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DomainEvents } from '../../domain-events.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors/app-error.js';
 import { parseInput } from '../../validation.js';
 import { type AccountService, emailAddress } from '../accounts/account-service.js';
@@ -21,6 +22,7 @@ export class TeamService {
     private readonly store: TeamStore,
     private readonly accounts: AccountService,
     private readonly projects: ProjectService,
+    private readonly events: DomainEvents,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -106,6 +108,7 @@ export class TeamService {
     if (member) {
       await this.store.cancelInvitations(projectId, { email: member.email, invitedBy: userId });
     }
+    this.events.emit('member:removed', { projectId, userId });
   }
 
   private async apply(projectId: string, userId: string, next: Role | null): Promise<void> {
