@@ -23,6 +23,8 @@ const environmentSchema = z.object({
   /** Outgoing mail (nodemailer URL); unset: sign-in links are written to the log. */
   SMTP_URL: z.string().min(1).optional(),
   MAIL_FROM: z.string().min(3).default('Vibariant <no-reply@localhost>'),
+  /** Whether webhooks may point at this machine or private networks. */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).default('false'),
   /** Redis for Socket.IO between several servers; unset: PostgreSQL's, or in memory on PGlite. */
   REDIS_URL: z.string().min(1).optional(),
   /** GitHub sign-in (an OAuth app); both unset: not offered. */
@@ -56,6 +58,7 @@ export interface Config {
   readonly signInLinksPerAddress: number;
   readonly github: GitHubSettings | undefined;
   readonly redisUrl: string | undefined;
+  readonly webhookAllowPrivateTargets: boolean;
 }
 
 /**
@@ -94,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signInLinksPerIp: e.SIGN_IN_LINKS_PER_IP,
     signInLinksPerAddress: e.SIGN_IN_LINKS_PER_ADDRESS,
     redisUrl: e.REDIS_URL,
+    webhookAllowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'true',
     github:
       e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET
         ? {

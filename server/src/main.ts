@@ -29,6 +29,7 @@ async function main(): Promise<void> {
       mailer: createMailer(config.smtpUrl, config.mailFrom, logger),
       github: config.github,
     },
+    webhooks: { allowPrivateTargets: config.webhookAllowPrivateTargets },
   });
   const first = await ensureFirstProject(services.projects);
   if (first) {

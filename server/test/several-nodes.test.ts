@@ -67,8 +67,10 @@ describe.runIf(TEST_DRIVER === 'pg')('several servers on one PostgreSQL', () => 
       const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
 
       const [portA, portB] = [await freePort(), await freePort()];
-      children.push(await startServerProcess(portA, { DATABASE_URL: url, ...adapterEnv }));
-      children.push(await startServerProcess(portB, { DATABASE_URL: url, ...adapterEnv }));
+      // The webhook receiver listens on 127.0.0.1, which webhooks may reach only when allowed.
+      const env = { DATABASE_URL: url, WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', ...adapterEnv };
+      children.push(await startServerProcess(portA, env));
+      children.push(await startServerProcess(portB, env));
       const a = `http://127.0.0.1:${portA}`;
       const b = `http://127.0.0.1:${portB}`;
       const post = (events: unknown[]) =>

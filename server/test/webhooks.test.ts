@@ -6,8 +6,13 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
 import { io as connect } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DomainEvents } from '../src/domain-events.js';
+import { WebhookService, webhookBody } from '../src/features/webhooks/webhook-service.js';
+import { WebhookStore } from '../src/features/webhooks/webhook-store.js';
+import { isPrivateAddress } from '../src/features/webhooks/webhook-target.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
 interface Received {
@@ -54,7 +59,10 @@ async function until<T>(
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ webhooks: { retryDelaysMs: [50, 50], pollIntervalMs: 20 } });
+  // The receivers listen on 127.0.0.1, which webhooks may reach only when allowed.
+  server = await startTestServer({
+    webhooks: { retryDelaysMs: [50, 50], pollIntervalMs: 20, allowPrivateTargets: true },
+  });
 });
 afterAll(() => server?.close());
 
@@ -207,5 +215,83 @@ describe('notifications and webhooks', () => {
     } finally {
       await hook.close();
     }
+  });
+
+  it('keeps webhooks out of private networks, escapes Slack text, and limits tests', async () => {
+    const guarded = new WebhookService(
+      new WebhookStore(server.db.knex),
+      new DomainEvents(),
+      pino({ level: 'silent' }),
+    );
+    const { projectId, apiKey } = await server.createProject('Guarded');
+    for (const url of [
+      'http://127.0.0.1:4000/api/projects',
+      'http://[::1]/x',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://2130706433:4000/',
+      'http://10.1.2.3/',
+      'http://localhost:4000/',
+      'http://[::ffff:192.168.1.1]/',
+    ]) {
+      await expect(guarded.add(projectId, { url }), url).rejects.toMatchObject({
+        status: 400,
+        details: { field: 'url' },
+      });
+    }
+    await expect(
+      guarded.add(projectId, { url: 'https://user:secret@hooks.example/x' }),
+    ).rejects.toMatchObject({ status: 400 });
+    expect(isPrivateAddress('8.8.8.8')).toBe(false);
+    expect(isPrivateAddress('2001:4860:4860::8888')).toBe(false);
+
+    const body = webhookBody({
+      id: 'n1',
+      projectId,
+      experimentId: null,
+      kind: 'ready_to_ship',
+      payload: { experimentName: '<!channel> Checkout & <https://evil.example|log in>' },
+      createdAt: new Date(0),
+      readAt: null,
+    });
+    expect(body.text).toBe(
+      'Vibariant: "&lt;!channel&gt; Checkout &amp; &lt;https://evil.example|log in&gt;" is ready to ship.',
+    );
+
+    const headers = { authorization: `Bearer ${apiKey}` };
+    const base = `/api/projects/${projectId}`;
+    // A port nothing listens on: connections are refused.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const hook = await server.request('POST', `${base}/webhooks`, {
+      body: { url: `http://127.0.0.1:${port}/never` },
+      headers,
+    });
+    const id = hook.body.webhook.id as string;
+    expect((await server.request('POST', `${base}/webhooks/${id}/test`, { headers })).status).toBe(
+      202,
+    );
+    const again = await server.request('POST', `${base}/webhooks/${id}/test`, { headers });
+    expect(again.status).toBe(429);
+    expect(again.body.error.details.field).toBe('webhook');
+    for (let i = 0; i < 4; i++) {
+      await server.request('POST', `${base}/webhooks`, {
+        body: { url: `http://127.0.0.1:${port}/${i}` },
+        headers,
+      });
+    }
+    const sixth = await server.request('POST', `${base}/webhooks`, {
+      body: { url: `http://127.0.0.1:${port}/6` },
+      headers,
+    });
+    expect(sixth.status).toBe(409);
+    // A refused connection says why.
+    const failed = await until(async () => {
+      const res = await server.request('GET', `${base}/webhooks/${id}/deliveries`, { headers });
+      const d = res.body.deliveries[0];
+      return d?.attempts >= 1 ? d : undefined;
+    });
+    expect(failed.lastError).toMatch(/ECONNREFUSED/);
   });
 });

@@ -162,22 +162,36 @@ export class WebhookStore {
   }
 
   /**
-   * Claims up to `limit` deliveries due at `at`: their next attempt is pushed to `leaseUntil`,
+   * Claims up to `limit` deliveries due at `at`, of webhooks not in `busyWebhooks`: their next attempt is pushed to `leaseUntil`,
    * so that no other server (or loop) takes them meanwhile (`FOR UPDATE SKIP LOCKED`); a
    * server that dies holding them leaves them to be retried when the lease ends.
    */
-  async claimDue(at: Date, leaseUntil: Date, limit: number): Promise<Delivery[]> {
+  async claimDue(
+    at: Date,
+    leaseUntil: Date,
+    limit: number,
+    busyWebhooks: readonly string[],
+  ): Promise<Delivery[]> {
+    // Fresh deliveries before retries (a receiver that keeps failing waits behind the others),
+    // and none for webhooks that already have their share in flight.
     const result: { rows: DeliveryRow[] } = await this.db.raw(
       `UPDATE webhook_deliveries SET next_attempt_at = :leaseUntil
        WHERE id IN (
          SELECT id FROM webhook_deliveries
          WHERE state = 'pending' AND next_attempt_at <= :at
-         ORDER BY next_attempt_at LIMIT :limit
+           AND webhook_id <> ALL (ARRAY(SELECT json_array_elements_text(:busy::json)))
+         ORDER BY attempts, next_attempt_at LIMIT :limit
          FOR UPDATE SKIP LOCKED)
        RETURNING *`,
-      { at, leaseUntil, limit },
+      { at, leaseUntil, limit, busy: JSON.stringify(busyWebhooks) },
     );
     return result.rows.map(toDelivery);
+  }
+
+  /** How many webhooks the project has. */
+  async count(projectId: string): Promise<number> {
+    const [row] = await this.db('webhooks').where({ project_id: projectId }).count({ n: '*' });
+    return Number(row?.n ?? 0);
   }
 
   /** Records an attempt's outcome. */
