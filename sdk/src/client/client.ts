@@ -1,0 +1,176 @@
+import { chooseVariant, equalWeights } from '../core/choose-variant.js';
+import { hashUnit } from '../core/hash.js';
+import { type KeyValue, readJson, safeStorage } from './storage.js';
+import { type SdkEvent, Transport } from './transport.js';
+
+export interface VibariantOptions {
+  /** The project's public token, `vv_proj_…`. */
+  readonly token: string;
+  /** Where the Vibariant server is, such as `https://ab.example.com`. */
+  readonly apiHost: string;
+  /** Your own ID for the visitor (a user ID); else a random one kept in storage. */
+  readonly visitorId?: string;
+  /** Whether tracking is allowed; false until consent is given (see `optIn`). Default true. */
+  readonly consent?: boolean;
+  /** Also run when `navigator.webdriver` is set (automated browsers). Default false. */
+  readonly allowBots?: boolean;
+  /** Storage for the visitor ID, assignments, config and unsent events (default: localStorage, else memory). */
+  readonly storage?: KeyValue;
+  /** Queue settings: events that send at once (default 20), longest wait in ms (default 2,000). */
+  readonly batchSize?: number;
+  readonly flushMs?: number;
+  readonly fetch?: typeof fetch;
+}
+
+/** An experiment as `GET /v1/config` describes it. */
+interface ConfigExperiment {
+  readonly key: string;
+  readonly variants: readonly string[];
+  readonly weights: readonly number[];
+  readonly allocationVersion: number;
+}
+
+interface CachedConfig {
+  readonly etag: string | null;
+  readonly experiments: readonly ConfigExperiment[];
+}
+
+export interface Vibariant {
+  /** The visitor's ID (after `identify`, the user ID). */
+  readonly visitorId: string;
+  /**
+   * The visitor's variant of an experiment, at once: the one they were given before, else the
+   * hash under the cached allocation, else equal weights over `variants` (ASSIGNMENT.md). The
+   * first call of a page view sends the exposure.
+   * @throws TypeError when `variants` has fewer than two entries.
+   */
+  getVariant(experimentKey: string, variants: readonly string[]): string;
+  /** Records a conversion of `goal` (in every experiment the visitor is in). */
+  track(goal: string, properties?: { readonly experiment?: string }): void;
+  /** From now on, events carry `userId` as the visitor; assignments already made stay. */
+  identify(userId: string): void;
+  /** Sends what is queued; resolves when the server answered. */
+  flush(): Promise<void>;
+  /** Stops tracking and drops what is queued; remembered across page views. */
+  optOut(): void;
+  /** Allows tracking (consent given). */
+  optIn(): void;
+  /** Resolves once the configuration was refreshed from the server (or could not be). */
+  readonly ready: Promise<void>;
+}
+
+const VISITOR_KEY = 'vv:visitor';
+const ASSIGNMENTS_KEY = 'vv:assignments';
+const CONFIG_KEY = 'vv:config';
+const OPT_OUT_KEY = 'vv:optout';
+
+const randomId = (): string =>
+  globalThis.crypto?.randomUUID?.() ??
+  `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+
+/**
+ * Starts the SDK for one page: the visitor, the assignments, the cached configuration
+ * (refreshed in the background with its ETag), and the event queue (sent on page hide too).
+ * Safe to import on a server: it touches browser globals only when called.
+ */
+export function createVibariant(options: VibariantOptions): Vibariant {
+  const storage = options.storage ?? safeStorage();
+  const host = options.apiHost.replace(/\/+$/, '');
+  const token = encodeURIComponent(options.token);
+  let visitorId = options.visitorId ?? storage.get(VISITOR_KEY) ?? randomId();
+  storage.set(VISITOR_KEY, visitorId);
+  const automated = globalThis.navigator?.webdriver === true && options.allowBots !== true;
+  let consent = options.consent ?? true;
+  const enabled = () => consent && !automated && storage.get(OPT_OUT_KEY) !== '1';
+
+  const transport = new Transport({
+    url: `${host}/v1/events?token=${token}`,
+    storage,
+    ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+    ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const send = (type: string, fields: Record<string, unknown>) => {
+    if (!enabled()) return;
+    const event: SdkEvent = { type, id: randomId(), visitorId, timestamp: Date.now(), ...fields };
+    transport.add(event);
+  };
+  const doc = globalThis.document;
+  if (doc) {
+    globalThis.addEventListener?.('pagehide', () => transport.flushOnHide());
+    doc.addEventListener('visibilitychange', () => {
+      if (doc.visibilityState === 'hidden') transport.flushOnHide();
+    });
+  }
+
+  let config = readJson<CachedConfig>(storage, CONFIG_KEY, { etag: null, experiments: [] });
+  const ready = (async () => {
+    const request = options.fetch ?? globalThis.fetch?.bind(globalThis);
+    if (!request) return;
+    try {
+      const response = await request(`${host}/v1/config?token=${token}`, {
+        headers: config.etag ? { 'if-none-match': config.etag } : {},
+      });
+      if (response.status !== 200) return; // 304: the cache is current; else keep it
+      const body = (await response.json()) as { experiments?: ConfigExperiment[] };
+      config = { etag: response.headers.get('etag'), experiments: body.experiments ?? [] };
+      storage.set(CONFIG_KEY, JSON.stringify(config));
+    } catch {
+      // offline: the cached configuration stays
+    }
+  })();
+
+  const assignments = readJson<Record<string, string>>(storage, ASSIGNMENTS_KEY, {});
+  const exposed = new Set<string>();
+
+  return {
+    get visitorId() {
+      return visitorId;
+    },
+    getVariant(experimentKey, variants) {
+      if (variants.length < 2) throw new TypeError('getVariant needs at least two variants');
+      const known = config.experiments.find((e) => e.key === experimentKey);
+      let variant = assignments[experimentKey];
+      if (variant === undefined || !variants.includes(variant)) {
+        const sameArms =
+          known !== undefined &&
+          known.variants.length === variants.length &&
+          known.variants.every((v, i) => v === variants[i]);
+        const weights = sameArms ? known.weights : equalWeights(variants.length);
+        variant = variants[chooseVariant(hashUnit(visitorId, experimentKey), weights)] as string;
+        assignments[experimentKey] = variant;
+        storage.set(ASSIGNMENTS_KEY, JSON.stringify(assignments));
+      }
+      if (!exposed.has(experimentKey)) {
+        exposed.add(experimentKey);
+        send('exposure', {
+          experiment: experimentKey,
+          variant,
+          variants: [...variants],
+          ...(known ? { allocationVersion: known.allocationVersion } : {}),
+        });
+      }
+      return variant;
+    },
+    track(goal, properties) {
+      send('conversion', {
+        goal,
+        ...(properties?.experiment ? { experiment: properties.experiment } : {}),
+      });
+    },
+    identify(userId) {
+      visitorId = userId;
+      storage.set(VISITOR_KEY, userId);
+    },
+    flush: () => transport.flush(),
+    optOut() {
+      storage.set(OPT_OUT_KEY, '1');
+      transport.clear();
+    },
+    optIn() {
+      consent = true;
+      storage.remove(OPT_OUT_KEY);
+    },
+    ready,
+  };
+}

@@ -1,0 +1,264 @@
+// @vitest-environment happy-dom
+/**
+ * The browser client in happy-dom: assignment without waiting, stickiness, one exposure per
+ * page view, the cached configuration, the event queue (batches, retries, persistence, beacon
+ * on page hide), storage that throws, opt-out and automated browsers. The server is stood in
+ * for by a recording `fetch`; the real server is the browser tests' business.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { chooseVariant, equalWeights, hashUnit } from '../src/core/index.js';
+import { createVibariant, memoryStorage } from '../src/index.js';
+
+interface Sent {
+  readonly url: string;
+  readonly init: RequestInit | undefined;
+}
+
+/** A recording fetch: answers `reply(url)` (default: 200 with an empty config / accepted). */
+function recorder(
+  reply: (url: string, init?: RequestInit) => Response | Promise<Response> = () => ok(),
+) {
+  const sent: Sent[] = [];
+  const fetch = vi.fn(async (url: string | URL | Request, init?: RequestInit) => {
+    sent.push({ url: String(url), init });
+    return reply(String(url), init);
+  }) as unknown as typeof globalThis.fetch;
+  const events = () =>
+    sent
+      .filter((s) => s.url.includes('/v1/events'))
+      .flatMap((s) => (JSON.parse(String(s.init?.body)) as { events: { type: string }[] }).events);
+  return { fetch, sent, events };
+}
+
+const ok = (body: unknown = { experiments: [] }, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status: 200, headers });
+
+const options = { token: 'vv_proj_test', apiHost: 'https://ab.example/' };
+
+// happy-dom reports an automated browser; these tests play a person's browser unless told.
+beforeEach(() => {
+  Object.defineProperty(navigator, 'webdriver', { value: false, configurable: true });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  localStorage.clear();
+});
+
+describe('createVibariant', () => {
+  it('assigns at once with equal weights, as the server would, and sends one exposure per page view', async () => {
+    const { fetch, events } = recorder();
+    const storage = memoryStorage();
+    const vb = createVibariant({ ...options, fetch, storage, visitorId: 'user-42', flushMs: 10 });
+    const variant = vb.getVariant('hero', ['control', 'bold']);
+    expect(variant).toBe(
+      ['control', 'bold'][chooseVariant(hashUnit('user-42', 'hero'), equalWeights(2))],
+    );
+    expect(vb.getVariant('hero', ['control', 'bold'])).toBe(variant);
+    await vb.flush();
+    expect(events()).toEqual([
+      expect.objectContaining({
+        type: 'exposure',
+        visitorId: 'user-42',
+        experiment: 'hero',
+        variant,
+        variants: ['control', 'bold'],
+      }),
+    ]);
+
+    // The next page view: the same variant, and one more exposure.
+    const next = createVibariant({ ...options, fetch, storage, flushMs: 10 });
+    expect(next.visitorId).toBe('user-42');
+    expect(next.getVariant('hero', ['control', 'bold'])).toBe(variant);
+    await next.flush();
+    expect(events().filter((e) => e.type === 'exposure')).toHaveLength(2);
+    expect(() => vb.getVariant('solo', ['only'])).toThrow(TypeError);
+  });
+
+  it('follows the cached allocation, keeps a visitor on their first variant, and works offline', async () => {
+    const storage = memoryStorage();
+    const config = {
+      experiments: [
+        { key: 'pricing', variants: ['a', 'b'], weights: [0, 1], allocationVersion: 3 },
+      ],
+    };
+    const online = recorder((url) =>
+      url.includes('/v1/config') ? ok(config, { etag: '"v3"' }) : ok(),
+    );
+    const first = createVibariant({ ...options, fetch: online.fetch, storage, flushMs: 10 });
+    await first.ready;
+    expect(first.getVariant('pricing', ['a', 'b'])).toBe('b');
+    await first.flush();
+    expect(online.events()[0]).toMatchObject({
+      experiment: 'pricing',
+      variant: 'b',
+      allocationVersion: 3,
+    });
+
+    // The allocation moves to a: this visitor stays on b. The cache is revalidated by ETag.
+    const moved = recorder((url, init) => {
+      if (url.includes('/v1/config')) {
+        expect((init?.headers as Record<string, string>)['if-none-match']).toBe('"v3"');
+        return new Response(null, { status: 304 });
+      }
+      return ok();
+    });
+    const second = createVibariant({ ...options, fetch: moved.fetch, storage });
+    await second.ready;
+    expect(second.getVariant('pricing', ['a', 'b'])).toBe('b');
+
+    // Offline, a new visitor still follows the cached weights.
+    const offline = recorder(() => Promise.reject(new TypeError('Failed to fetch')));
+    const other = createVibariant({ ...options, fetch: offline.fetch, storage: memoryStorage() });
+    await other.ready;
+    const cached = createVibariant({
+      ...options,
+      fetch: offline.fetch,
+      storage,
+      visitorId: 'newcomer',
+    });
+    await cached.ready;
+    expect(cached.getVariant('pricing', ['a', 'b'])).toBe('b');
+    expect(other.getVariant('pricing', ['a', 'b'])).toMatch(/^[ab]$/);
+  });
+
+  it('sends by batch size and by delay, as text/plain with the token in the URL', async () => {
+    const { fetch, sent, events } = recorder();
+    const vb = createVibariant({
+      ...options,
+      fetch,
+      storage: memoryStorage(),
+      batchSize: 3,
+      flushMs: 60_000,
+    });
+    vb.track('signup');
+    vb.track('signup');
+    expect(sent.filter((s) => s.url.includes('/v1/events'))).toHaveLength(0);
+    vb.track('buy', { experiment: 'hero' });
+    await vi.waitFor(() => expect(events()).toHaveLength(3));
+    const post = sent.find((s) => s.url.includes('/v1/events'));
+    expect(post?.url).toBe('https://ab.example/v1/events?token=vv_proj_test');
+    expect(post?.init?.keepalive).toBe(true);
+    expect((post?.init?.headers as Record<string, string>)['content-type']).toBe('text/plain');
+    const body = JSON.parse(String(post?.init?.body));
+    expect(typeof body.sentAt).toBe('number');
+    expect(body.events[2]).toMatchObject({ type: 'conversion', goal: 'buy', experiment: 'hero' });
+    expect(new Set(body.events.map((e: { id: string }) => e.id)).size).toBe(3);
+
+    const timed = createVibariant({ ...options, fetch, storage: memoryStorage(), flushMs: 20 });
+    timed.track('later');
+    await vi.waitFor(() =>
+      expect(events().some((e) => (e as { goal?: string }).goal === 'later')).toBe(true),
+    );
+  });
+
+  it('retries after 503 and 429 honouring Retry-After, and keeps unsent events for the next page view', async () => {
+    let calls = 0;
+    const flaky = recorder((url) => {
+      if (!url.includes('/v1/events')) return ok();
+      calls++;
+      if (calls === 1) return new Response('busy', { status: 503 });
+      if (calls === 2)
+        return new Response('slow down', { status: 429, headers: { 'retry-after': '1' } });
+      return ok({ accepted: 1 });
+    });
+    const vb = createVibariant({
+      ...options,
+      fetch: flaky.fetch,
+      storage: memoryStorage(),
+      flushMs: 10,
+    });
+    vb.track('signup');
+    await vi.waitFor(() => expect(calls).toBe(3), { timeout: 5_000 });
+    const ids = flaky.events().map((e) => (e as unknown as { id: string }).id);
+    expect(new Set(ids).size).toBe(1); // the same event each time: the server stores it once
+
+    // Offline: events wait in storage; the next page view sends them.
+    const storage = memoryStorage();
+    const offline = recorder(() => Promise.reject(new TypeError('Failed to fetch')));
+    const page1 = createVibariant({ ...options, fetch: offline.fetch, storage, flushMs: 10 });
+    page1.track('offline-goal');
+    await page1.flush();
+    const back = recorder();
+    const page2 = createVibariant({ ...options, fetch: back.fetch, storage, flushMs: 10 });
+    await vi.waitFor(() =>
+      expect(back.events()).toEqual([expect.objectContaining({ goal: 'offline-goal' })]),
+    );
+    await page2.flush();
+    expect(storage.get('vv:queue')).toBe('[]');
+  });
+
+  it('hands the queue to sendBeacon when the page hides, and to fetch when the beacon is refused', async () => {
+    const beacons: { url: string; body: string }[] = [];
+    let accept = true;
+    const sendBeacon = vi.fn((url: string, data: Blob) => {
+      void data.text().then((body) => beacons.push({ url, body }));
+      return accept;
+    });
+    Object.defineProperty(navigator, 'sendBeacon', { value: sendBeacon, configurable: true });
+    const { fetch, events } = recorder();
+    const vb = createVibariant({ ...options, fetch, storage: memoryStorage(), flushMs: 60_000 });
+    vb.track('before-leaving');
+    window.dispatchEvent(new Event('pagehide'));
+    // (Clients of the earlier tests, in this same window, hand over what they still hold.)
+    const ours = () => beacons.filter((b) => b.body.includes('before-leaving'));
+    await vi.waitFor(() => expect(ours()).toHaveLength(1));
+    expect(ours()[0]?.url).toBe('https://ab.example/v1/events?token=vv_proj_test');
+    expect(JSON.parse(ours()[0]?.body ?? '{}').events[0]).toMatchObject({
+      goal: 'before-leaving',
+    });
+
+    accept = false;
+    window.dispatchEvent(new Event('pagehide'));
+    await vi.waitFor(() =>
+      expect(events()).toEqual([expect.objectContaining({ goal: 'before-leaving' })]),
+    );
+  });
+
+  it('works when storage throws, and sends nothing after opting out or in an automated browser', async () => {
+    vi.spyOn(Storage.prototype, 'setItem').mockImplementation(() => {
+      throw new DOMException('QuotaExceededError');
+    });
+    const { fetch, events } = recorder();
+    const vb = createVibariant({ ...options, fetch, flushMs: 10 });
+    expect(vb.getVariant('hero', ['a', 'b'])).toMatch(/^[ab]$/);
+    await vb.flush();
+    expect(events()).toHaveLength(1);
+    vi.restoreAllMocks();
+
+    const quiet = recorder();
+    const out = createVibariant({
+      ...options,
+      fetch: quiet.fetch,
+      storage: memoryStorage(),
+      flushMs: 10,
+    });
+    out.optOut();
+    out.getVariant('hero', ['a', 'b']);
+    out.track('signup');
+    await out.flush();
+    expect(quiet.events()).toEqual([]);
+
+    Object.defineProperty(navigator, 'webdriver', { value: true, configurable: true });
+    const robot = createVibariant({
+      ...options,
+      fetch: quiet.fetch,
+      storage: memoryStorage(),
+      flushMs: 10,
+    });
+    robot.track('signup');
+    await robot.flush();
+    expect(quiet.events()).toEqual([]);
+    const allowed = createVibariant({
+      ...options,
+      fetch: quiet.fetch,
+      storage: memoryStorage(),
+      allowBots: true,
+      flushMs: 10,
+    });
+    allowed.track('signup');
+    await allowed.flush();
+    expect(quiet.events()).toHaveLength(1);
+    Object.defineProperty(navigator, 'webdriver', { value: false, configurable: true });
+  });
+});
