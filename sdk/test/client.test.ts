@@ -98,7 +98,7 @@ describe('createVibariant', () => {
     // The allocation moves to a: this visitor stays on b. The cache is revalidated by ETag.
     const moved = recorder((url, init) => {
       if (url.includes('/v1/config')) {
-        expect((init?.headers as Record<string, string>)['if-none-match']).toBe('"v3"');
+        expect(new Headers(init?.headers).get('if-none-match')).toBe('"v3"');
         return new Response(null, { status: 304 });
       }
       return ok();
@@ -139,7 +139,7 @@ describe('createVibariant', () => {
     const post = sent.find((s) => s.url.includes('/v1/events'));
     expect(post?.url).toBe('https://ab.example/v1/events?token=vv_proj_test');
     expect(post?.init?.keepalive).toBe(true);
-    expect((post?.init?.headers as Record<string, string>)['content-type']).toBe('text/plain');
+    expect(new Headers(post?.init?.headers).get('content-type')).toBe('text/plain');
     const body = JSON.parse(String(post?.init?.body));
     expect(typeof body.sentAt).toBe('number');
     expect(body.events[2]).toMatchObject({ type: 'conversion', goal: 'buy', experiment: 'hero' });
