@@ -2,7 +2,11 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', core: 'src/core/index.ts' },
+    entry: {
+      index: 'src/index.ts',
+      core: 'src/core/index.ts',
+      autotrack: 'src/autotrack/index.ts',
+    },
     format: ['esm', 'cjs'],
     dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
     target: 'es2020',

@@ -57,6 +57,11 @@ export interface Vibariant {
   optIn(): void;
   /** Resolves once the configuration was refreshed from the server (or could not be). */
   readonly ready: Promise<void>;
+  /**
+   * Queues an event of `type` with `fields` (the visitor, an ID and the time are added), as
+   * `POST /v1/events` takes it: what auto-tracking uses. Nothing when tracking is off.
+   */
+  capture(type: string, fields: Record<string, unknown>): void;
 }
 
 const VISITOR_KEY = 'vv:visitor';
@@ -172,5 +177,6 @@ export function createVibariant(options: VibariantOptions): Vibariant {
       storage.remove(OPT_OUT_KEY);
     },
     ready,
+    capture: send,
   };
 }
