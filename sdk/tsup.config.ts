@@ -6,6 +6,7 @@ export default defineConfig([
       index: 'src/index.ts',
       core: 'src/core/index.ts',
       autotrack: 'src/autotrack/index.ts',
+      goals: 'src/goals/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
