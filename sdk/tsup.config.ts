@@ -7,6 +7,7 @@ export default defineConfig([
       core: 'src/core/index.ts',
       autotrack: 'src/autotrack/index.ts',
       goals: 'src/goals/index.ts',
+      react: 'src/react/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
@@ -14,6 +15,7 @@ export default defineConfig([
     minify: true,
     sourcemap: true,
     clean: true,
+    external: ['react'],
   },
   {
     entry: { vibariant: 'src/script-tag.ts' },

@@ -45,6 +45,12 @@ export interface Vibariant {
    * @throws TypeError when `variants` has fewer than two entries.
    */
   getVariant(experimentKey: string, variants: readonly string[]): string;
+  /**
+   * The variant `getVariant` would give, without sending the exposure (for rendering before
+   * the variant is shown; on a server).
+   * @throws TypeError when `variants` has fewer than two entries.
+   */
+  peekVariant(experimentKey: string, variants: readonly string[]): string;
   /** Records a conversion of `goal` (in every experiment the visitor is in). */
   track(goal: string, properties?: { readonly experiment?: string }): void;
   /** From now on, events carry `userId` as the visitor; assignments already made stay. */
@@ -128,24 +134,32 @@ export function createVibariant(options: VibariantOptions): Vibariant {
   const assignments = readJson<Record<string, string>>(storage, ASSIGNMENTS_KEY, {});
   const exposed = new Set<string>();
 
+  /** The visitor's variant: stored, else hashed under the cached allocation, else equal weights. */
+  const assign = (experimentKey: string, variants: readonly string[]): string => {
+    if (variants.length < 2) throw new TypeError('getVariant needs at least two variants');
+    let variant = assignments[experimentKey];
+    if (variant === undefined || !variants.includes(variant)) {
+      const known = config.experiments.find((e) => e.key === experimentKey);
+      const sameArms =
+        known !== undefined &&
+        known.variants.length === variants.length &&
+        known.variants.every((v, i) => v === variants[i]);
+      const weights = sameArms ? known.weights : equalWeights(variants.length);
+      variant = variants[chooseVariant(hashUnit(visitorId, experimentKey), weights)] as string;
+      assignments[experimentKey] = variant;
+      storage.set(ASSIGNMENTS_KEY, JSON.stringify(assignments));
+    }
+    return variant;
+  };
+
   return {
     get visitorId() {
       return visitorId;
     },
+    peekVariant: (experimentKey, variants) => assign(experimentKey, variants),
     getVariant(experimentKey, variants) {
-      if (variants.length < 2) throw new TypeError('getVariant needs at least two variants');
+      const variant = assign(experimentKey, variants);
       const known = config.experiments.find((e) => e.key === experimentKey);
-      let variant = assignments[experimentKey];
-      if (variant === undefined || !variants.includes(variant)) {
-        const sameArms =
-          known !== undefined &&
-          known.variants.length === variants.length &&
-          known.variants.every((v, i) => v === variants[i]);
-        const weights = sameArms ? known.weights : equalWeights(variants.length);
-        variant = variants[chooseVariant(hashUnit(visitorId, experimentKey), weights)] as string;
-        assignments[experimentKey] = variant;
-        storage.set(ASSIGNMENTS_KEY, JSON.stringify(assignments));
-      }
       if (!exposed.has(experimentKey)) {
         exposed.add(experimentKey);
         send('exposure', {
