@@ -1,12 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { autotrack } from '../src/autotrack/index.js';
-import { createVibariant, memoryStorage } from '../src/index.js';
-
-interface Captured {
-  readonly type: string;
-  readonly [field: string]: unknown;
-}
+import { recordingClient } from './support/recording-client.js';
 
 beforeEach(() => {
   Object.defineProperty(navigator, 'webdriver', { value: false, configurable: true });
@@ -16,27 +11,9 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-function setUp() {
-  const bodies: string[] = [];
-  const fetch = (async (url: string | URL | Request, init?: RequestInit) => {
-    if (String(url).includes('/v1/events')) bodies.push(String(init?.body));
-    return new Response('{}', { status: 200 });
-  }) as typeof globalThis.fetch;
-  const vb = createVibariant({
-    token: 'vv_proj_t',
-    apiHost: 'https://ab.example',
-    storage: memoryStorage(),
-    fetch,
-    flushMs: 5,
-  });
-  const events = (): Captured[] =>
-    bodies.flatMap((b) => (JSON.parse(b) as { events: Captured[] }).events);
-  return { vb, bodies, events };
-}
-
 describe('autotrack', () => {
   it('records page views: the first, pushState to a new path, and popstate', async () => {
-    const { vb, events } = setUp();
+    const { vb, events } = recordingClient();
     const stop = autotrack(vb);
     history.pushState(null, '', '/pricing?plan=pro');
     history.replaceState(null, '', '/pricing?plan=pro'); // same path: nothing
@@ -55,7 +32,7 @@ describe('autotrack', () => {
   });
 
   it('sends engagement when the page hides: clicks, forms, scroll; never a field value', async () => {
-    const { vb, bodies, events } = setUp();
+    const { vb, bodies, events } = recordingClient();
     document.body.innerHTML = `
       <form id="signup"><input name="email" id="email"><button type="button" id="go">Sign up</button></form>
       <form id="login"><input type="password" id="pw"><button>Log in</button></form>
@@ -80,7 +57,7 @@ describe('autotrack', () => {
     const engagement = events().find((e) => e.type === 'engagement');
     expect(engagement).toMatchObject({ clicks: 1, formStarts: 1, formSubmits: 1, scrollDepth: 1 });
     expect(typeof engagement?.activeMs).toBe('number');
-    const everything = bodies.join('');
+    const everything = bodies().join('');
     expect(everything).not.toContain('secret-address');
     expect(everything).not.toContain('hunter2');
     stop();

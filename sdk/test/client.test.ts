@@ -8,27 +8,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { chooseVariant, equalWeights, hashUnit } from '../src/core/index.js';
 import { createVibariant, memoryStorage } from '../src/index.js';
-
-interface Sent {
-  readonly url: string;
-  readonly init: RequestInit | undefined;
-}
-
-/** A recording fetch: answers `reply(url)` (default: 200 with an empty config / accepted). */
-function recorder(
-  reply: (url: string, init?: RequestInit) => Response | Promise<Response> = () => ok(),
-) {
-  const sent: Sent[] = [];
-  const fetch = vi.fn(async (url: string | URL | Request, init?: RequestInit) => {
-    sent.push({ url: String(url), init });
-    return reply(String(url), init);
-  }) as unknown as typeof globalThis.fetch;
-  const events = () =>
-    sent
-      .filter((s) => s.url.includes('/v1/events'))
-      .flatMap((s) => (JSON.parse(String(s.init?.body)) as { events: { type: string }[] }).events);
-  return { fetch, sent, events };
-}
+import { recorder } from './support/recording-client.js';
 
 const ok = (body: unknown = { experiments: [] }, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status: 200, headers });

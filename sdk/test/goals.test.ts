@@ -1,35 +1,11 @@
 // @vitest-environment happy-dom
 import { beforeEach, describe, expect, it } from 'vitest';
 import { detectGoals, score } from '../src/goals/index.js';
-import { createVibariant, memoryStorage } from '../src/index.js';
-
-interface Captured {
-  readonly type: string;
-  readonly [field: string]: unknown;
-}
+import { recordingClient } from './support/recording-client.js';
 
 beforeEach(() => {
   Object.defineProperty(navigator, 'webdriver', { value: false, configurable: true });
 });
-
-function setUp() {
-  const bodies: string[] = [];
-  const fetch = (async (url: string | URL | Request, init?: RequestInit) => {
-    if (String(url).includes('/v1/events')) bodies.push(String(init?.body));
-    return new Response('{}', { status: 200 });
-  }) as typeof globalThis.fetch;
-  const storage = memoryStorage();
-  const vb = createVibariant({
-    token: 'vv_proj_t',
-    apiHost: 'https://ab.example',
-    storage,
-    fetch,
-    flushMs: 5,
-  });
-  const events = (): Captured[] =>
-    bodies.flatMap((b) => (JSON.parse(b) as { events: Captured[] }).events);
-  return { vb, storage, events };
-}
 
 describe('goal detection', () => {
   it('scores conversion-looking elements, and not the rest', () => {
@@ -48,7 +24,7 @@ describe('goal detection', () => {
   });
 
   it('reports each candidate once per visitor, and tracks marked goals on every use', async () => {
-    const { vb, storage, events } = setUp();
+    const { vb, storage, events } = recordingClient();
     document.body.innerHTML = `
       <div id="hero"><button class="cta primary">Get started</button></div>
       <button id="close">Close</button>

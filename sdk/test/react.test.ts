@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chooseVariant, equalWeights, hashUnit } from '../src/core/index.js';
 import { createVibariant, memoryStorage } from '../src/index.js';
 import { useTrack, useVariant, VibariantProvider } from '../src/react/index.js';
+import { recorder } from './support/recording-client.js';
 
 beforeEach(() => {
   Object.defineProperty(navigator, 'webdriver', { value: false, configurable: true });
@@ -22,17 +23,6 @@ function Hero() {
     { type: 'button', onClick: () => track('signup') },
     `variant:${variant}`,
   );
-}
-
-function recorder() {
-  const bodies: string[] = [];
-  const fetch = (async (url: string | URL | Request, init?: RequestInit) => {
-    if (String(url).includes('/v1/events')) bodies.push(String(init?.body));
-    return new Response('{}', { status: 200 });
-  }) as typeof globalThis.fetch;
-  const events = () =>
-    bodies.flatMap((b) => (JSON.parse(b) as { events: { type: string; goal?: string }[] }).events);
-  return { fetch, events };
 }
 
 describe('React bindings', () => {

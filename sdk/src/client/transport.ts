@@ -73,11 +73,6 @@ export class Transport {
     if (this.queue.length > 0) this.schedule(0);
   }
 
-  /** Events waiting to be acknowledged. */
-  get pending(): readonly SdkEvent[] {
-    return this.queue;
-  }
-
   add(event: SdkEvent): void {
     this.queue.push(event);
     if (this.queue.length > this.maxQueued)
