@@ -241,4 +241,45 @@ describe('createVibariant', () => {
     expect(quiet.events()).toHaveLength(1);
     Object.defineProperty(navigator, 'webdriver', { value: false, configurable: true });
   });
+
+  it('refuses at once what the server would drop quietly', () => {
+    const { fetch } = recorder();
+    const vb = createVibariant({ ...options, fetch, storage: memoryStorage() });
+    for (const call of [
+      () => vb.getVariant('with space', ['a', 'b']),
+      () => vb.getVariant('x'.repeat(65), ['a', 'b']),
+      () => vb.getVariant('hero', ['a', 'a']),
+      () => vb.getVariant('hero', ['a', '']),
+      () => vb.getVariant('hero', ['a', 'b'.repeat(65)]),
+      () => vb.track(''),
+      () => vb.track('g'.repeat(129)),
+      () => vb.identify('u'.repeat(201)),
+      () => createVibariant({ ...options, fetch, visitorId: 'v'.repeat(201) }),
+      () =>
+        createVibariant({ token: 'vv_proj_x', fetch } as unknown as Parameters<
+          typeof createVibariant
+        >[0]),
+    ]) {
+      expect(call).toThrow(/^Vibariant: /);
+    }
+    expect(vb.getVariant('héro-ok'.replace('é', 'e'), ['a', 'b'])).toMatch(/^[ab]$/);
+  });
+
+  it('keeps events after a wrong token or host (401, 404), and drops a body the server refuses (400)', async () => {
+    let status = 401;
+    const server = recorder((url) =>
+      url.includes('/v1/events') ? new Response('{}', { status }) : ok(),
+    );
+    const storage = memoryStorage();
+    const vb = createVibariant({ ...options, fetch: server.fetch, storage, flushMs: 60_000 });
+    vb.track('kept');
+    await vb.flush();
+    expect(storage.get('vv:queue')).toContain('kept');
+    status = 404;
+    await vb.flush();
+    expect(storage.get('vv:queue')).toContain('kept');
+    status = 400;
+    await vb.flush();
+    expect(storage.get('vv:queue')).toBe('[]');
+  });
 });

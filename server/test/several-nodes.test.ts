@@ -13,6 +13,7 @@ import { createServices } from '../src/composition-root.js';
 import type { Database } from '../src/db/database.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../src/realtime/contracts.js';
 import { freePort, startServerProcess, stopServerProcess } from './support/child-server.js';
+import { armEvents, decisiveEvents } from './support/events.js';
 import { createTestDatabase, TEST_DRIVER } from './support/test-database.js';
 import { BROWSER_USER_AGENT } from './support/test-server.js';
 
@@ -90,31 +91,16 @@ describe.runIf(TEST_DRIVER === 'pg')('several servers on one PostgreSQL', () => 
       });
       expect(hook.status).toBe(201);
 
-      let seq = 0;
-      const batch = (control: [number, number], treated: [number, number]) => {
-        const events: unknown[] = [];
-        for (const [variant, [visitors, conversions]] of [
-          ['control', control],
-          ['b', treated],
-        ] as const) {
-          for (let i = 0; i < visitors; i++) {
-            const visitorId = `v${++seq}`;
-            events.push({
-              type: 'exposure',
-              id: `x${seq}`,
-              visitorId,
-              experiment: 'hero',
-              variant,
-              variants: ['control', 'b'],
-            });
-            if (i < conversions) {
-              events.push({ type: 'conversion', id: `c${seq}`, visitorId, goal: 'signup' });
-            }
-          }
-        }
-        return events;
-      };
-      expect((await post(batch([1, 0], [1, 0]))).status).toBe(200);
+      expect(
+        (
+          await post(
+            armEvents('hero', [
+              ['control', 1, 0],
+              ['b', 1, 0],
+            ]),
+          )
+        ).status,
+      ).toBe(200);
 
       // A dashboard client of node B, watching the experiment and the project.
       socket = connect(b, {
@@ -142,7 +128,7 @@ describe.runIf(TEST_DRIVER === 'pg')('several servers on one PostgreSQL', () => 
         });
       });
 
-      expect((await post(batch([150, 4], [150, 40]))).status).toBe(200);
+      expect((await post(decisiveEvents('hero'))).status).toBe(200);
       expect(await ready).toBe(302);
       // Time for a second notification or delivery, were there to be one.
       await new Promise((resolve) => setTimeout(resolve, 2_500));

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INVITATIONS_PER_PROJECT_PER_HOUR } from '../src/features/teams/team-router.js';
 import { Browser, linkTokenFromMail, signedIn } from './support/browser.js';
+import { decisiveEvents } from './support/events.js';
 import type { Mailbox } from './support/mailbox.js';
 import { type ServerWithMail, startServerWithMail } from './support/server-with-mail.js';
 import type { TestServer } from './support/test-server.js';
@@ -294,27 +295,7 @@ describe('teams', () => {
     expect(bad.body.error.details.field).toBe('email');
 
     const token = (await owner.fetch('GET', `${p}/tokens`)).body.tokens[0].token as string;
-    const events: unknown[] = [];
-    let n = 0;
-    for (const [variant, visitors, conversions] of [
-      ['control', 150, 4],
-      ['b', 150, 40],
-    ] as const) {
-      for (let i = 0; i < visitors; i++) {
-        const visitorId = `${variant}-${++n}`;
-        events.push({
-          type: 'exposure',
-          id: `x${n}`,
-          visitorId,
-          experiment: 'mailed',
-          variant,
-          variants: ['control', 'b'],
-        });
-        if (i < conversions)
-          events.push({ type: 'conversion', id: `c${n}`, visitorId, goal: 'signup' });
-      }
-    }
-    await server.ingest(token, events);
+    await server.ingest(token, decisiveEvents('mailed'));
     const mail = await mailbox.next('mail-owner@example.com');
     expect(mail.subject).toBe('Vibariant: "mailed" is ready to ship');
     expect(mail.text).toContain('http://dashboard.test/');

@@ -13,6 +13,7 @@ import { DomainEvents } from '../src/domain-events.js';
 import { WebhookService, webhookBody } from '../src/features/webhooks/webhook-service.js';
 import { WebhookStore } from '../src/features/webhooks/webhook-store.js';
 import { isPrivateAddress } from '../src/features/webhooks/webhook-target.js';
+import { decisiveEvents } from './support/events.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
 interface Received {
@@ -66,31 +67,6 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-let seq = 0;
-/** One batch in which b clearly beats control: the decision becomes ready_to_ship. */
-function decisiveBatch(experiment: string): unknown[] {
-  const events: unknown[] = [];
-  for (const [variant, visitors, conversions] of [
-    ['control', 150, 4],
-    ['b', 150, 40],
-  ] as const) {
-    for (let i = 0; i < visitors; i++) {
-      const visitorId = `${experiment}-${variant}-${++seq}`;
-      events.push({
-        type: 'exposure',
-        id: `x${seq}`,
-        visitorId,
-        experiment,
-        variant,
-        variants: ['control', 'b'],
-      });
-      if (i < conversions)
-        events.push({ type: 'conversion', id: `c${seq}`, visitorId, goal: 'signup' });
-    }
-  }
-  return events;
-}
-
 describe('notifications and webhooks', () => {
   it('records ready_to_ship once, pushes it, and delivers it signed, retrying a failure', async () => {
     const hook = await receiver([500]);
@@ -120,7 +96,7 @@ describe('notifications and webhooks', () => {
         socket.once('notification:created', resolve),
       );
 
-      await server.ingest(token, decisiveBatch('hero'));
+      await server.ingest(token, decisiveEvents('hero'));
       expect((await pushed).kind).toBe('ready_to_ship');
       socket.close();
 
@@ -152,7 +128,7 @@ describe('notifications and webhooks', () => {
 
       // More batches: still one notification, one delivery.
       server.clock.advance(1000);
-      await server.ingest(token, decisiveBatch('hero').slice(0, 50));
+      await server.ingest(token, decisiveEvents('hero').slice(0, 50));
       await new Promise((resolve) => setTimeout(resolve, 150));
       expect(hook.received).toHaveLength(2);
       const listed = await server.request('GET', `${base}/notifications`, { headers });

@@ -1,5 +1,6 @@
 import { chooseVariant, equalWeights } from '../core/choose-variant.js';
 import { hashUnit } from '../core/hash.js';
+import { isValidExperimentKey, isValidVisitorId } from '../core/identifiers.js';
 import { type KeyValue, readJson, safeStorage } from './storage.js';
 import { type SdkEvent, Transport } from './transport.js';
 
@@ -42,7 +43,8 @@ export interface Vibariant {
    * The visitor's variant of an experiment, at once: the one they were given before, else the
    * hash under the cached allocation, else equal weights over `variants` (ASSIGNMENT.md). The
    * first call of a page view sends the exposure.
-   * @throws TypeError when `variants` has fewer than two entries.
+   * @throws TypeError when the key or a variant is not 1 to 64 letters, digits, "-", "_" or
+   *   ".", or `variants` has fewer than two different entries (the server would refuse them).
    */
   getVariant(experimentKey: string, variants: readonly string[]): string;
   /**
@@ -51,9 +53,15 @@ export interface Vibariant {
    * @throws TypeError when `variants` has fewer than two entries.
    */
   peekVariant(experimentKey: string, variants: readonly string[]): string;
-  /** Records a conversion of `goal` (in every experiment the visitor is in). */
+  /**
+   * Records a conversion of `goal` (in every experiment the visitor is in).
+   * @throws TypeError when `goal` is not 1 to 128 characters.
+   */
   track(goal: string, properties?: { readonly experiment?: string }): void;
-  /** From now on, events carry `userId` as the visitor; assignments already made stay. */
+  /**
+   * From now on, events carry `userId` as the visitor; assignments already made stay.
+   * @throws TypeError when `userId` is not 1 to 200 characters.
+   */
   identify(userId: string): void;
   /** Sends what is queued; resolves when the server answered. */
   flush(): Promise<void>;
@@ -84,11 +92,22 @@ const randomId = (): string =>
  * (refreshed in the background with its ETag), and the event queue (sent on page hide too).
  * Safe to import on a server: it touches browser globals only when called.
  */
+/** A programming mistake the server would refuse quietly, reported at once instead. */
+const misuse = (message: string): never => {
+  throw new TypeError(`Vibariant: ${message}`);
+};
+
+const checkVisitorId = (id: string): string =>
+  isValidVisitorId(id) ? id : misuse('a visitor ID is 1 to 200 characters');
+
 export function createVibariant(options: VibariantOptions): Vibariant {
+  if (typeof options.apiHost !== 'string' || typeof options.token !== 'string') {
+    misuse('createVibariant needs a token and an apiHost');
+  }
   const storage = options.storage ?? safeStorage();
   const host = options.apiHost.replace(/\/+$/, '');
   const token = encodeURIComponent(options.token);
-  let visitorId = options.visitorId ?? storage.get(VISITOR_KEY) ?? randomId();
+  let visitorId = checkVisitorId(options.visitorId ?? storage.get(VISITOR_KEY) ?? randomId());
   storage.set(VISITOR_KEY, visitorId);
   const automated = globalThis.navigator?.webdriver === true && options.allowBots !== true;
   let consent = options.consent ?? true;
@@ -136,7 +155,16 @@ export function createVibariant(options: VibariantOptions): Vibariant {
 
   /** The visitor's variant: stored, else hashed under the cached allocation, else equal weights. */
   const assign = (experimentKey: string, variants: readonly string[]): string => {
-    if (variants.length < 2) throw new TypeError('getVariant needs at least two variants');
+    if (!isValidExperimentKey(experimentKey)) {
+      misuse(`experiment key "${experimentKey}": 1 to 64 letters, digits, "-", "_" or "."`);
+    }
+    if (variants.length < 2 || new Set(variants).size !== variants.length) {
+      misuse('getVariant needs at least two different variants');
+    }
+    for (const v of variants) {
+      if (!isValidExperimentKey(v))
+        misuse(`variant "${v}": 1 to 64 letters, digits, "-", "_" or "."`);
+    }
     let variant = assignments[experimentKey];
     if (variant === undefined || !variants.includes(variant)) {
       const known = config.experiments.find((e) => e.key === experimentKey);
@@ -172,13 +200,16 @@ export function createVibariant(options: VibariantOptions): Vibariant {
       return variant;
     },
     track(goal, properties) {
+      if (typeof goal !== 'string' || goal.length === 0 || goal.length > 128) {
+        misuse('a goal is 1 to 128 characters');
+      }
       send('conversion', {
         goal,
         ...(properties?.experiment ? { experiment: properties.experiment } : {}),
       });
     },
     identify(userId) {
-      visitorId = userId;
+      visitorId = checkVisitorId(userId);
       storage.set(VISITOR_KEY, userId);
     },
     flush: () => transport.flush(),

@@ -51,7 +51,8 @@ export function chunks(events: readonly SdkEvent[], limit: number, sentAt: numbe
 
 /**
  * The event queue: sent by size or after a delay with `fetch` (keepalive, text/plain), retried
- * with exponential backoff and jitter on network errors, 5xx and 429 (honouring Retry-After),
+ * with exponential backoff and jitter on network errors and on every refusal but 400 and 413
+ * (honouring Retry-After),
  * kept in storage until the server acknowledges it (so a reload sends it again: the server
  * stores each event ID once), and handed to `sendBeacon` when the page hides.
  */
@@ -150,7 +151,9 @@ export class Transport {
       } catch {
         response = undefined; // offline, or the network failed
       }
-      if (response && (response.status === 429 || response.status >= 500)) {
+      // Kept and retried unless the server refused the body itself (400, 413): a wrong token
+      // or host (401, 403, 404) may be mended by a redeploy, and the queue is bounded.
+      if (response && !response.ok && response.status !== 400 && response.status !== 413) {
         const header = Number(response.headers.get('retry-after'));
         retryAfterMs = Number.isFinite(header) && header > 0 ? header * 1000 : undefined;
         response = undefined;
@@ -162,7 +165,7 @@ export class Transport {
         this.schedule(Math.max(retryAfterMs ?? 0, backoff * (0.5 + Math.random() / 2)));
         return;
       }
-      // Acknowledged (or refused for good, such as a revoked token: retrying cannot help).
+      // Acknowledged (valid events stored, invalid ones listed), or a body refused for good.
       const sent = new Set((JSON.parse(body) as { events: SdkEvent[] }).events.map((e) => e.id));
       this.queue = this.queue.filter((e) => !sent.has(e.id));
       this.persist();
