@@ -132,8 +132,9 @@ describe('live decisions', () => {
     // coalescer's own test.
     const span = (received.at(-1)?.at ?? 0) - (received[0]?.at ?? 0);
     expect(received.length).toBeLessThanOrEqual(Math.floor(span / 100) + 2);
-    for (let i = 1; i < received.length; i++) {
-      expect(received[i]!.at - received[i - 1]!.at).toBeGreaterThanOrEqual(40);
+    // Spacing on arrival, on average: one message delayed in transit arrives close to the next.
+    if (received.length > 1) {
+      expect(span / (received.length - 1)).toBeGreaterThanOrEqual(90);
     }
     expect(received.at(-1)?.visitors).toBe(batches + 1);
   });
