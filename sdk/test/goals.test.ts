@@ -66,4 +66,80 @@ describe('goal detection', () => {
     expect(events().filter((e) => e.type === 'goal_candidate')).toHaveLength(2);
     again();
   });
+
+  it('turns confirmed goals into conversions: clicks, forms that were sent, pages', async () => {
+    const config = {
+      experiments: [],
+      goals: ['click:#hero > button.cta', 'form:#news', 'page:/thank-you', 'click:###', 'signup'],
+    };
+    const { vb, storage, events } = recordingClient({}, (url) =>
+      url.includes('/v1/config')
+        ? Response.json(config, { headers: { etag: '"c1"' } })
+        : new Response('{}', { status: 202 }),
+    );
+    history.replaceState(null, '', '/');
+    document.body.innerHTML = `
+      <div id="hero"><button class="cta"><span id="inner">Get started</span></button></div>
+      <form id="news"><input type="email" name="email"><button type="submit">Subscribe</button></form>`;
+    const stop = detectGoals(vb, storage);
+    await vb.ready;
+    expect(vb.goals).toEqual(config.goals);
+    const conversions = () =>
+      events()
+        .filter((e) => e.type === 'conversion')
+        .map((e) => e.goal);
+
+    document.getElementById('inner')?.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    document.getElementById('inner')?.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    const form = document.getElementById('news') as HTMLFormElement;
+    const prevent = (event: Event) => event.preventDefault();
+    form.addEventListener('submit', prevent);
+    form.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+    form.removeEventListener('submit', prevent);
+    form.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+    history.pushState(null, '', '/thank-you');
+    history.pushState(null, '', '/thank-you?again=1');
+    history.pushState(null, '', '/');
+    history.back();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await vb.flush();
+    expect(conversions()).toEqual([
+      'click:#hero > button.cta',
+      'click:#hero > button.cta',
+      'form:#news',
+      'page:/thank-you',
+      'page:/thank-you',
+    ]);
+    // Confirmed elements are goals already: no candidate for them.
+    expect(events().filter((e) => e.type === 'goal_candidate')).toEqual([]);
+    stop();
+  });
+
+  it('reports a thank-you page once as a candidate, and a cached confirmation converts at load', async () => {
+    const { vb, storage, events } = recordingClient();
+    history.replaceState(null, '', '/');
+    const stop = detectGoals(vb, storage);
+    history.pushState(null, '', '/order/success');
+    history.pushState(null, '', '/');
+    history.pushState(null, '', '/order/success');
+    await vb.flush();
+    expect(events().filter((e) => e.type === 'goal_candidate')).toEqual([
+      expect.objectContaining({ goal: 'page:/order/success', kind: 'page_view' }),
+    ]);
+    stop();
+
+    // The next page load, offline, with the goal confirmed in the cached configuration.
+    storage.set(
+      'vv:config',
+      JSON.stringify({ etag: null, experiments: [], goals: ['page:/order/success'] }),
+    );
+    const offline = recordingClient({ storage }, () => Promise.reject(new TypeError('offline')));
+    const stopAgain = detectGoals(offline.vb, storage);
+    await offline.vb.ready;
+    await offline.vb.flush();
+    expect(offline.vb.goals).toEqual(['page:/order/success']);
+    const queued = JSON.parse(storage.get('vv:queue') ?? '[]') as { type: string; goal?: string }[];
+    expect(queued.map((e) => [e.type, e.goal])).toEqual([['conversion', 'page:/order/success']]);
+    stopAgain();
+  });
 });

@@ -1,4 +1,5 @@
 import type { Vibariant } from '../client/client.js';
+import { onNavigate } from '../dom/navigation.js';
 
 export interface AutotrackOptions {
   /** Milliseconds without input after which the visitor counts as idle (default 30,000). */
@@ -98,19 +99,7 @@ export function autotrack(vb: Vibariant, options: AutotrackOptions = {}): () => 
     else settle();
   };
 
-  const history = win.history;
-  const originalPush = history.pushState;
-  const originalReplace = history.replaceState;
-  history.pushState = function (this: History, ...args: Parameters<History['pushState']>) {
-    originalPush.apply(this, args);
-    pageView();
-  };
-  history.replaceState = function (this: History, ...args: Parameters<History['replaceState']>) {
-    originalReplace.apply(this, args);
-    pageView();
-  };
   const listeners: [EventTarget, string, (event: Event) => void][] = [
-    [win, 'popstate', pageView],
     [
       win,
       'scroll',
@@ -130,12 +119,12 @@ export function autotrack(vb: Vibariant, options: AutotrackOptions = {}): () => 
   for (const [target, type, listener] of listeners)
     target.addEventListener(type, listener, { capture: true, passive: type === 'scroll' });
   win.addEventListener('submit', onSubmit);
+  const stopNavigation = onNavigate(pageView);
   pageView();
   return () => {
     for (const [target, type, listener] of listeners)
       target.removeEventListener(type, listener, { capture: true });
     win.removeEventListener('submit', onSubmit);
-    history.pushState = originalPush;
-    history.replaceState = originalReplace;
+    stopNavigation();
   };
 }

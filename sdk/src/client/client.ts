@@ -33,11 +33,17 @@ interface ConfigExperiment {
 interface CachedConfig {
   readonly etag: string | null;
   readonly experiments: readonly ConfigExperiment[];
+  readonly goals?: readonly string[];
 }
 
 export interface Vibariant {
   /** The visitor's ID (after `identify`, the user ID). */
   readonly visitorId: string;
+  /**
+   * Keys of the project's confirmed goals, from the cached configuration (updated when `ready`
+   * resolves): what `detectGoals` turns into conversions.
+   */
+  readonly goals: readonly string[];
   /**
    * The visitor's variant of an experiment, at once: the one they were given before, else the
    * hash under the cached allocation, else equal weights over `variants` (ASSIGNMENT.md). The
@@ -86,11 +92,6 @@ const randomId = (): string =>
   globalThis.crypto?.randomUUID?.() ??
   `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
 
-/**
- * Starts the SDK for one page: the visitor, the assignments, the cached configuration
- * (refreshed in the background with its ETag), and the event queue (sent on page hide too).
- * Safe to import on a server: it touches browser globals only when called.
- */
 /** A programming mistake the server would refuse quietly, reported at once instead. */
 const misuse = (message: string): never => {
   throw new TypeError(`Vibariant: ${message}`);
@@ -99,6 +100,13 @@ const misuse = (message: string): never => {
 const checkVisitorId = (id: string): string =>
   id.length > 0 && id.length < 201 ? id : misuse('visitorId: 1-200 chars');
 
+/**
+ * Starts the SDK for one page: the visitor, the assignments, the cached configuration
+ * (refreshed in the background with its ETag), and the event queue (sent on page hide too).
+ * Safe to import on a server: it touches browser globals only when called.
+ * @throws TypeError when `token` or `apiHost` is missing, or `visitorId` is not 1 to 200
+ *   characters.
+ */
 export function createVibariant(options: VibariantOptions): Vibariant {
   if (!options.apiHost || !options.token) misuse('token, apiHost required');
   const storage = options.storage ?? safeStorage();
@@ -139,8 +147,8 @@ export function createVibariant(options: VibariantOptions): Vibariant {
         headers: config.etag ? { 'if-none-match': config.etag } : {},
       });
       if (response.status !== 200) return; // 304: the cache is current; else keep it
-      const body = (await response.json()) as { experiments?: ConfigExperiment[] };
-      config = { etag: response.headers.get('etag'), experiments: body.experiments ?? [] };
+      const body = (await response.json()) as Partial<CachedConfig>;
+      config = { experiments: [], ...body, etag: response.headers.get('etag') };
       storage.set(CONFIG_KEY, JSON.stringify(config));
     } catch {
       // offline: the cached configuration stays
@@ -177,6 +185,9 @@ export function createVibariant(options: VibariantOptions): Vibariant {
   return {
     get visitorId() {
       return visitorId;
+    },
+    get goals() {
+      return config.goals ?? [];
     },
     peekVariant: (experimentKey, variants) => assign(experimentKey, variants),
     getVariant(experimentKey, variants) {

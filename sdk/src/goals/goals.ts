@@ -1,6 +1,7 @@
 import type { Vibariant } from '../client/client.js';
 import type { KeyValue } from '../client/storage.js';
 import { readJson, safeStorage } from '../client/storage.js';
+import { onNavigate } from '../dom/navigation.js';
 
 /** Words that say "this converts", in text, attributes or link targets. */
 const INTENT =
@@ -59,44 +60,96 @@ export function score(element: Element): number {
   return points;
 }
 
+/** Paths of pages that are reached by converting: a thank-you or confirmation page. */
+const DONE_PAGE = /(thank-?you|thanks|success|confirm(ed|ation)|welcome|order-complete|receipt)/i;
+
+/** Whether `element` matches `selector`, or sits inside one that does; false for a bad selector. */
+const within = (element: Element, selector: string): boolean => {
+  try {
+    return element.closest(selector) !== null;
+  } catch {
+    return false;
+  }
+};
+
 /**
- * Smart goals for `vb`: an element marked `data-vb-goal="name"` records a conversion of that
- * goal when clicked (or its form submitted); an unmarked one that looks like a conversion
- * (see `score`) is reported once per visitor as a goal candidate (`click:<selector>` or
- * `form:<selector>`), for a person to confirm or reject. Returns how to stop.
+ * Smart goals for `vb`:
+ * - An element marked `data-vb-goal="name"` records a conversion of that goal when clicked (a
+ *   form: when submitted).
+ * - A confirmed goal (`vb.goals`, from the project's configuration) records a conversion of its
+ *   key: `click:<selector>` when a matching element (or one inside it) is clicked,
+ *   `form:<selector>` when a matching form is submitted and no handler prevented it,
+ *   `page:<path>` when the page's path is `path` (at load and after in-page navigation).
+ * - An unmarked element that looks like a conversion (see `score`), and a page whose path says
+ *   thank you or confirmed, is reported once per visitor as a goal candidate (`click:…`,
+ *   `form:…` or `page:…`, the key the goal keeps once a person confirms it).
+ * Returns how to stop.
  */
 export function detectGoals(vb: Vibariant, storage: KeyValue = safeStorage()): () => void {
   const doc = globalThis.document;
   if (!doc) return () => {};
   const sent = new Set(readJson<string[]>(storage, SENT_KEY, []));
-  const candidate = (element: Element, kind: 'click' | 'form_submit') => {
-    const selector = selectorOf(element);
-    const goal = `${kind === 'click' ? 'click' : 'form'}:${selector}`.slice(0, 128);
-    if (sent.has(goal) || score(element) < THRESHOLD) return;
+  const report = (goal: string, kind: string, fields: Record<string, string>) => {
+    if (sent.has(goal)) return;
     sent.add(goal);
     storage.set(SENT_KEY, JSON.stringify([...sent]));
-    vb.capture('goal_candidate', { goal, kind, label: textOf(element), selector });
+    vb.capture('goal_candidate', { goal, kind, ...fields });
+  };
+  const candidate = (element: Element, prefix: 'click' | 'form') => {
+    if (score(element) < THRESHOLD) return;
+    const selector = selectorOf(element);
+    report(`${prefix}:${selector}`.slice(0, 128), prefix === 'click' ? 'click' : 'form_submit', {
+      label: textOf(element),
+      selector,
+    });
+  };
+  /** Records the confirmed `prefix:` goals that `test` accepts; whether there was one. */
+  const confirmed = (prefix: string, test: (rest: string) => boolean): boolean => {
+    let hit = false;
+    for (const goal of vb.goals) {
+      if (goal.startsWith(prefix) && test(goal.slice(prefix.length))) {
+        vb.track(goal);
+        hit = true;
+      }
+    }
+    return hit;
   };
   const onClick = (event: Event) => {
-    const element = (event.target as Element | null)?.closest?.(
-      'a,button,[role=button],input[type=submit],[data-vb-goal]',
-    );
-    if (!element) return;
-    const marked = element.closest('[data-vb-goal]')?.getAttribute('data-vb-goal');
+    const target = event.target as Element | null;
+    const element = target?.closest?.('a,button,[role=button],input[type=submit],[data-vb-goal]');
+    const marked = element?.closest('[data-vb-goal]')?.getAttribute('data-vb-goal');
     if (marked) vb.track(marked);
-    else candidate(element, 'click');
+    const hit = target?.closest ? confirmed('click:', (s) => within(target, s)) : false;
+    if (element && !marked && !hit) candidate(element, 'click');
   };
   const onSubmit = (event: Event) => {
     const form = event.target as HTMLFormElement | null;
     if (!form || event.defaultPrevented) return;
     const marked = form.getAttribute('data-vb-goal');
     if (marked) vb.track(marked);
-    else candidate(form, 'form_submit');
+    const hit = confirmed('form:', (s) => within(form, s));
+    if (!marked && !hit) candidate(form, 'form');
+  };
+  let path: string | undefined;
+  let tracked = false;
+  const onPage = () => {
+    const next = globalThis.location.pathname;
+    if (next !== path) {
+      path = next;
+      tracked = false;
+    }
+    if (!tracked) tracked = confirmed('page:', (p) => p === next);
+    if (!tracked && DONE_PAGE.test(next)) report(`page:${next}`.slice(0, 128), 'page_view', {});
   };
   doc.addEventListener('click', onClick, true);
   globalThis.addEventListener('submit', onSubmit);
+  const stopNavigation = onNavigate(onPage);
+  onPage();
+  // The refreshed configuration may confirm this page's goal.
+  void vb.ready.then(onPage);
   return () => {
     doc.removeEventListener('click', onClick, true);
     globalThis.removeEventListener('submit', onSubmit);
+    stopNavigation();
   };
 }

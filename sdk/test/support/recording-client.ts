@@ -26,9 +26,12 @@ export function recorder(
   return { fetch, sent, bodies, events };
 }
 
-/** A client posting to a recorder, in memory storage, sending after 5 ms. */
-export function recordingClient(options: Partial<VibariantOptions> = {}) {
-  const { fetch, bodies, events } = recorder();
+/** A client posting to a recorder (answering `reply`), in memory storage, sending after 5 ms. */
+export function recordingClient(
+  options: Partial<VibariantOptions> = {},
+  reply?: Parameters<typeof recorder>[0],
+) {
+  const { fetch, bodies, events } = recorder(reply);
   const storage = options.storage ?? memoryStorage();
   const vb = createVibariant({
     token: 'vv_proj_t',
