@@ -18,6 +18,8 @@ const project = (driver: 'pglite' | 'pg') => ({
 });
 
 export default defineConfig({
+  // Workspace packages are read from their TypeScript sources, not their builds.
+  ssr: { resolve: { conditions: ['source'] } },
   test: {
     testTimeout: 30_000,
     hookTimeout: 60_000,

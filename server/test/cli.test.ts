@@ -54,7 +54,7 @@ function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr:
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', 'src/cli/vibariant.ts', ...args],
+      ['--conditions=source', '--import', 'tsx', 'src/cli/vibariant.ts', ...args],
       { cwd: SERVER_DIR, env, timeout: SLOW },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
