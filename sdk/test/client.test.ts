@@ -177,9 +177,13 @@ describe('createVibariant', () => {
     });
     Object.defineProperty(navigator, 'sendBeacon', { value: sendBeacon, configurable: true });
     const { fetch, events } = recorder();
-    const vb = createVibariant({ ...options, fetch, storage: memoryStorage(), flushMs: 60_000 });
+    const storage = memoryStorage();
+    const vb = createVibariant({ ...options, fetch, storage, flushMs: 60_000 });
     vb.track('before-leaving');
     window.dispatchEvent(new Event('pagehide'));
+    // Hidden, then gone: the second signal finds the queue empty.
+    Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
     // (Clients of the earlier tests, in this same window, hand over what they still hold.)
     const ours = () => beacons.filter((b) => b.body.includes('before-leaving'));
     await vi.waitFor(() => expect(ours()).toHaveLength(1));
@@ -187,12 +191,18 @@ describe('createVibariant', () => {
     expect(JSON.parse(ours()[0]?.body ?? '{}').events[0]).toMatchObject({
       goal: 'before-leaving',
     });
+    expect(storage.get('vv:queue')).toBe('[]'); // the browser delivers what it accepted
 
+    // Refused: fetch keepalive, and the event stays stored until the server acknowledges it.
     accept = false;
+    vb.track('refused-beacon');
     window.dispatchEvent(new Event('pagehide'));
+    expect(storage.get('vv:queue')).toContain('refused-beacon');
     await vi.waitFor(() =>
-      expect(events()).toEqual([expect.objectContaining({ goal: 'before-leaving' })]),
+      expect(events()).toEqual([expect.objectContaining({ goal: 'refused-beacon' })]),
     );
+    await vi.waitFor(() => expect(storage.get('vv:queue')).toBe('[]'));
+    Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
   });
 
   it('works when storage throws, and sends nothing after opting out or in an automated browser', async () => {

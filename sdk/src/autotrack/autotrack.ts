@@ -12,7 +12,7 @@ const PRIVATE_FIELDS =
 
 /**
  * Tracks, for `vb`: page views (the first, then `pushState`, `replaceState` to another path and
- * `popstate`), and engagement sent when the page hides: the deepest scroll (a page shorter than
+ * `popstate`; the path and referrer without query string or fragment), and engagement sent when the page hides: the deepest scroll (a page shorter than
  * the window counts as fully scrolled), active time (visible and not idle), clicks, and forms
  * started and submitted. Never a field's value; fields for passwords, payment cards and
  * one-time codes are ignored entirely. Returns how to stop.
@@ -46,12 +46,15 @@ export function autotrack(vb: Vibariant, options: AutotrackOptions = {}): () => 
     maxScroll = Math.max(maxScroll, height <= win.innerHeight ? 1 : Math.min(1, seen / height));
   };
   const pageView = () => {
-    const next = win.location.pathname + win.location.search;
+    // The path alone: a query string or fragment can hold what someone typed (a GET form).
+    const next = win.location.pathname;
     if (next === path) return;
     path = next;
     vb.capture('page_view', {
       path,
-      ...(doc.referrer ? { referrer: doc.referrer.slice(0, 2048) } : {}),
+      ...(doc.referrer
+        ? { referrer: (doc.referrer.split(/[?#]/)[0] as string).slice(0, 2048) }
+        : {}),
     });
     scroll();
   };

@@ -1,7 +1,7 @@
 import { chooseVariant, equalWeights } from '../core/choose-variant.js';
 import { hashUnit } from '../core/hash.js';
 import { type KeyValue, readJson, safeStorage } from './storage.js';
-import { type SdkEvent, Transport } from './transport.js';
+import { createTransport, type SdkEvent } from './transport.js';
 
 export interface VibariantOptions {
   /** The project's public token, `vv_proj_…`. */
@@ -118,7 +118,7 @@ export function createVibariant(options: VibariantOptions): Vibariant {
   let consent = options.consent ?? true;
   const enabled = () => consent && !automated && storage.get(OPT_OUT_KEY) !== '1';
 
-  const transport = new Transport({
+  const transport = createTransport({
     url: `${host}/v1/events?token=${token}`,
     storage,
     ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),

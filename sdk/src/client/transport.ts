@@ -49,129 +49,128 @@ export function chunks(events: readonly SdkEvent[], limit: number, sentAt: numbe
   return bodies;
 }
 
+/** The event queue of one client. */
+export interface Transport {
+  /** Queues an event (the oldest is dropped beyond `maxQueued`) and schedules a send. */
+  add(event: SdkEvent): void;
+  /** Sends what is queued now; resolves when every chunk was answered or one failed. */
+  flush(): Promise<void>;
+  /**
+   * The page is hiding: hands everything queued to `sendBeacon` (text/plain, chunks under 64
+   * KB); the browser delivers what it accepted, so those events leave the queue. A chunk the
+   * beacon refuses goes by `fetch` keepalive and stays stored until the server acknowledges
+   * it: if the page is gone first, the next page view sends it again (the server keeps each
+   * event ID once).
+   */
+  flushOnHide(): void;
+  /** Drops every queued event (opt-out). */
+  clear(): void;
+}
+
 /**
  * The event queue: sent by size or after a delay with `fetch` (keepalive, text/plain), retried
  * with exponential backoff and jitter on network errors and on every refusal but 400 and 413
- * (honouring Retry-After),
- * kept in storage until the server acknowledges it (so a reload sends it again: the server
- * stores each event ID once), and handed to `sendBeacon` when the page hides.
+ * (honouring Retry-After), kept in storage until the server acknowledges it (so a reload sends
+ * it again: the server stores each event ID once), and handed to `sendBeacon` when the page
+ * hides. Unsent events of an earlier page view go out with this one's.
  */
-export class Transport {
-  private queue: SdkEvent[];
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private sending: Promise<void> | undefined;
-  private failures = 0;
-  private readonly batchSize: number;
-  private readonly flushMs: number;
-  private readonly maxQueued: number;
+export function createTransport(options: TransportOptions): Transport {
+  const { url, storage } = options;
+  const batchSize = options.batchSize ?? 20;
+  const flushMs = options.flushMs ?? 2_000;
+  const maxQueued = options.maxQueued ?? 500;
+  let queue = readJson<SdkEvent[]>(storage, QUEUE_KEY, []);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let sending: Promise<void> | undefined;
+  let failures = 0;
 
-  constructor(private readonly options: TransportOptions) {
-    this.batchSize = options.batchSize ?? 20;
-    this.flushMs = options.flushMs ?? 2_000;
-    this.maxQueued = options.maxQueued ?? 500;
-    // Unsent events of an earlier page view go out with this one's.
-    this.queue = readJson<SdkEvent[]>(options.storage, QUEUE_KEY, []);
-    if (this.queue.length > 0) this.schedule(0);
-  }
-
-  add(event: SdkEvent): void {
-    this.queue.push(event);
-    if (this.queue.length > this.maxQueued)
-      this.queue.splice(0, this.queue.length - this.maxQueued);
-    this.persist();
-    this.schedule(this.queue.length >= this.batchSize ? 0 : this.flushMs);
-  }
-
-  /** Sends what is queued now; resolves when the server answered (or the send failed). */
-  flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.sending ??= this.send().finally(() => {
-      this.sending = undefined;
-    });
-    return this.sending;
-  }
-
-  /**
-   * The page is hiding: hands everything queued to `sendBeacon` (text/plain, chunks under 64
-   * KB), falling back to `fetch` keepalive when the beacon is refused. The events stay stored
-   * until an acknowledged send: the next page view sends them again if needed.
-   */
-  flushOnHide(): void {
-    if (this.queue.length === 0) return;
-    const beacon = globalThis.navigator?.sendBeacon?.bind(globalThis.navigator);
-    for (const body of chunks(this.queue, BEACON_CHUNK_BYTES, Date.now())) {
-      let queued = false;
-      try {
-        queued = beacon
-          ? beacon(this.options.url, new Blob([body], { type: 'text/plain' }))
-          : false;
-      } catch {
-        queued = false;
-      }
-      if (!queued) void this.post(body).catch(() => undefined);
-    }
-  }
-
-  /** Drops every queued event (opt-out). */
-  clear(): void {
-    clearTimeout(this.timer);
-    this.queue = [];
-    this.options.storage.remove(QUEUE_KEY);
-  }
-
-  private persist(): void {
-    this.options.storage.set(QUEUE_KEY, JSON.stringify(this.queue));
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.timer !== undefined && delayMs > 0) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.flush(), delayMs);
-  }
-
-  private post(body: string): Promise<Response> {
-    const send = this.options.fetch ?? globalThis.fetch.bind(globalThis);
-    return send(this.options.url, {
+  const persist = () => storage.set(QUEUE_KEY, JSON.stringify(queue));
+  /** Removes the events of a sent request body from the queue. */
+  const forget = (body: string) => {
+    const sent = new Set((JSON.parse(body) as { events: SdkEvent[] }).events.map((e) => e.id));
+    queue = queue.filter((e) => !sent.has(e.id));
+    persist();
+  };
+  const schedule = (delayMs: number) => {
+    if (timer !== undefined && delayMs > 0) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => void flush(), delayMs);
+  };
+  const next = () => {
+    if (queue.length > 0) schedule(queue.length >= batchSize ? 0 : flushMs);
+  };
+  const post = (body: string): Promise<Response> =>
+    (options.fetch ?? globalThis.fetch.bind(globalThis))(url, {
       method: 'POST',
       body,
       keepalive: true,
       headers: { 'content-type': 'text/plain' },
     });
-  }
-
-  private async send(): Promise<void> {
-    const batch = this.queue.slice();
-    if (batch.length === 0) return;
+  const send = async () => {
     let retryAfterMs: number | undefined;
-    for (const body of chunks(batch, FETCH_CHUNK_BYTES, Date.now())) {
+    for (const body of chunks(queue, FETCH_CHUNK_BYTES, Date.now())) {
       let response: Response | undefined;
       try {
-        response = await this.post(body);
+        response = await post(body);
       } catch {
         response = undefined; // offline, or the network failed
       }
-      // Kept and retried unless the server refused the body itself (400, 413): a wrong token
-      // or host (401, 403, 404) may be mended by a redeploy, and the queue is bounded.
+      // 400 and 413 would be refused again: those events are dropped, not retried.
       if (response && !response.ok && response.status !== 400 && response.status !== 413) {
         const header = Number(response.headers.get('retry-after'));
         retryAfterMs = Number.isFinite(header) && header > 0 ? header * 1000 : undefined;
         response = undefined;
       }
       if (!response) {
-        // Kept for a retry, later and later (with jitter), or for the next page view.
-        this.failures++;
-        const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (this.failures - 1));
-        this.schedule(Math.max(retryAfterMs ?? 0, backoff * (0.5 + Math.random() / 2)));
+        failures++;
+        const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (failures - 1));
+        schedule(Math.max(retryAfterMs ?? 0, backoff * (0.5 + Math.random() / 2)));
         return;
       }
-      // Acknowledged (valid events stored, invalid ones listed), or a body refused for good.
-      const sent = new Set((JSON.parse(body) as { events: SdkEvent[] }).events.map((e) => e.id));
-      this.queue = this.queue.filter((e) => !sent.has(e.id));
-      this.persist();
+      forget(body);
     }
-    this.failures = 0;
-    if (this.queue.length > 0)
-      this.schedule(this.queue.length >= this.batchSize ? 0 : this.flushMs);
-  }
+    failures = 0;
+    next();
+  };
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    sending ??= send().finally(() => {
+      sending = undefined;
+    });
+    return sending;
+  };
+  next();
+
+  return {
+    add(event) {
+      queue.push(event);
+      if (queue.length > maxQueued) queue.splice(0, queue.length - maxQueued);
+      persist();
+      next();
+    },
+    flush,
+    flushOnHide() {
+      const beacon = globalThis.navigator?.sendBeacon?.bind(globalThis.navigator);
+      for (const body of chunks(queue, BEACON_CHUNK_BYTES, Date.now())) {
+        let queued = false;
+        try {
+          queued = beacon?.(url, new Blob([body], { type: 'text/plain' })) ?? false;
+        } catch {
+          // refused: fetch below
+        }
+        if (queued) forget(body);
+        else
+          void post(body).then(
+            (r) => r.ok && forget(body),
+            () => undefined,
+          );
+      }
+    },
+    clear() {
+      clearTimeout(timer);
+      queue = [];
+      storage.remove(QUEUE_KEY);
+    },
+  };
 }

@@ -107,6 +107,8 @@ export interface TestServerOptions extends Partial<AppOptions> {
   readonly logger?: Logger;
   /** Webhook delivery timing (default: the product's, minutes between retries). */
   readonly webhooks?: WebhookOptions;
+  /** The server's clock (default: `clock`, moved by hand): `Date.now` for a real browser. */
+  readonly now?: () => number;
 }
 
 /**
@@ -114,13 +116,13 @@ export interface TestServerOptions extends Partial<AppOptions> {
  * `beforeAll`). Rate limits are high unless a test asks otherwise.
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const { accounts, logger, webhooks, ...app } = options;
+  const { accounts, logger, webhooks, now, ...app } = options;
   const db = await createTestDatabase();
   const clock = new TestClock();
   const services = createServices({
     db,
     logger: logger ?? pino({ level: 'silent' }),
-    now: clock.now,
+    now: now ?? clock.now,
     ...(accounts ? { accounts } : {}),
     ...(webhooks ? { webhooks } : {}),
     // Decide at once: tests wait for the decisions with whenIdle().
