@@ -400,26 +400,35 @@ describeInBrowser('the SDK in chromium against the server', () => {
     await context.close();
   });
 
-  it('starts from one script tag', async () => {
+  it('starts from one script tag served by the server, with auto-tracking and goals', async () => {
     site.page(
       '/tag',
       `<!doctype html><html><body>
-      <script src="/sdk/vibariant.global.js" data-token="${project.token}"
-        data-api-host="${server.url}" data-allow-bots="true"></script></body></html>`,
+      <a id="join" href="/signup">Sign up</a>
+      <script src="${server.url}/vibariant.global.js" data-token="${project.token}"
+        data-allow-bots="true"></script></body></html>`,
     );
     const { page, context } = await openPage(undefined, '/tag');
     const { visitorId, variant } = await page.evaluate(async () => {
       const vb = (window as unknown as { vibariant: Window['vb'] }).vibariant;
       const variant = vb.getVariant('tag-hero', ['control', 'bold']);
+      (document.getElementById('join') as HTMLElement).addEventListener('click', (e) =>
+        e.preventDefault(),
+      );
+      (document.getElementById('join') as HTMLElement).click();
       await vb.flush();
       return { visitorId: vb.visitorId, variant };
     });
     const stored = await eventually(async () => {
       const rows = await storedEvents(visitorId);
-      return rows.length === 1 ? rows : undefined;
+      return rows.length === 3 ? rows : undefined;
     });
-    expect(stored[0]).toMatchObject({ type: 'exposure', experiment_key: 'tag-hero' });
-    expect(stored[0]?.payload.variant).toBe(variant);
+    expect(stored.map((e) => `${e.type} ${e.experiment_key ?? e.goal_key ?? ''}`).sort()).toEqual([
+      'exposure tag-hero',
+      'goal_candidate click:#join',
+      'page_view ',
+    ]);
+    expect(stored.find((e) => e.type === 'exposure')?.payload.variant).toBe(variant);
     await context.close();
   });
 });

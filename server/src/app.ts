@@ -10,6 +10,7 @@ import { requireContentType } from './http/content-type.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { managementRouter } from './http/management-router.js';
 import { requestLog } from './http/request-log.js';
+import { sdkScript } from './http/sdk-script.js';
 import { rejectUnstorableText } from './http/storable-text.js';
 import { limitPerIp, limitPerProject, requireAllowedOrigin, sdkCors } from './http/v1-guards.js';
 
@@ -53,6 +54,8 @@ export function createApp(services: Services, options: AppOptions): Express {
   app.get('/health', (_req, res) => {
     res.json({ ok: true, database: services.db.driver });
   });
+
+  app.get('/vibariant.global.js', sdkScript());
 
   // sendBeacon posts text/plain (no CORS preflight): it is parsed as JSON like application/json.
   const sdkTypes = ['application/json', 'text/plain'];
