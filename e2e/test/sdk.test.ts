@@ -175,14 +175,13 @@ describeInBrowser('the SDK in chromium against the server', () => {
       return window.vb.visitorId;
     }, clientOptions());
     await context.setOffline(true);
-    const ids = await page.evaluate(async () => {
+    const queueKey = `vv:queue:${project.token}`;
+    const ids = await page.evaluate(async (key) => {
       window.vb.getVariant('offline-hero', ['control', 'bold']);
       for (const goal of ['signup', 'signup', 'checkout']) window.vb.track(goal);
       await window.vb.flush(); // fails: offline
-      return (JSON.parse(localStorage.getItem('vv:queue') ?? '[]') as { id: string }[]).map(
-        (e) => e.id,
-      );
-    });
+      return (JSON.parse(localStorage.getItem(key) ?? '[]') as { id: string }[]).map((e) => e.id);
+    }, queueKey);
     expect(ids).toHaveLength(4);
     expect(await storedEvents(visitorId)).toEqual([]);
     await context.setOffline(false);
@@ -195,11 +194,14 @@ describeInBrowser('the SDK in chromium against the server', () => {
     // The next page load finds nothing left to send.
     await page.reload();
     await page.waitForFunction(() => window.sdk !== undefined);
-    const left = await page.evaluate(async (options) => {
-      const vb = window.sdk.createVibariant(options);
-      await vb.flush();
-      return localStorage.getItem('vv:queue');
-    }, clientOptions());
+    const left = await page.evaluate(
+      async ({ options, key }) => {
+        const vb = window.sdk.createVibariant(options);
+        await vb.flush();
+        return localStorage.getItem(key);
+      },
+      { options: clientOptions(), key: queueKey },
+    );
     expect(left).toBe('[]');
     // Each event crossed the network in exactly one acknowledged request.
     const acknowledged = await acknowledgedEventIds(requests());
@@ -357,6 +359,30 @@ describeInBrowser('the SDK in chromium against the server', () => {
       expect(everything.includes(value), `${field} left the page`).toBe(false);
       expect(everything.includes(encodeURIComponent(value)), `${field} left the page`).toBe(false);
     }
+    await context.close();
+  });
+
+  it('writes goal selectors that match their element, whatever the IDs and classes', async () => {
+    const { page, context } = await openPage();
+    const selectors = await page.evaluate(() => {
+      document.body.innerHTML = `
+        <div class="md:flex w-1/2"><button id="a" class="hover:bg-blue-500 [&>*]:p-2">Buy</button></div>
+        <section id="1x"><a class="btn" href="/signup">Sign up</a></section>
+        <div id='he said "hi"'><button>Go</button></div>
+        <div class="${'x'.repeat(60)}"><div class="${'y'.repeat(60)}"><button class="z">Buy</button></div></div>
+        <div class="md:grid"><button class="sm:px-4 text-lg/7">Start</button></div>`;
+      return [...document.querySelectorAll('button, a')].map((element) => {
+        const selector = window.sdk.selectorOf(element);
+        return { selector, matches: [...document.querySelectorAll(selector)].includes(element) };
+      });
+    });
+    expect(selectors).toHaveLength(5);
+    for (const { selector, matches } of selectors) {
+      expect(selector.length, selector).toBeGreaterThan(0);
+      expect(selector.length, selector).toBeLessThanOrEqual(120);
+      expect(matches, selector).toBe(true);
+    }
+    expect(selectors.map((s) => s.selector)).toContain('#\\31 x > a.btn');
     await context.close();
   });
 

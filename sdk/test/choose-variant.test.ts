@@ -9,6 +9,7 @@ import {
   chooseVariant,
   equalWeights,
   hashUnit,
+  pickVariant,
   WEIGHT_SUM_TOLERANCE,
 } from '../src/core/index.js';
 
@@ -50,6 +51,15 @@ describe('chooseVariant', () => {
         if (i > 0) expect(u >= sums[i - 1]!).toBe(true);
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('gives what pickVariant (the unchecked form the browser uses) gives', () => {
+    fc.assert(
+      fc.property(unit, weightsArb, (u, weights) => {
+        expect(pickVariant(u, weights)).toBe(chooseVariant(u, weights));
+      }),
+      { numRuns: 5000 },
     );
   });
 

@@ -14,6 +14,8 @@ const ok = (body: unknown = { experiments: [] }, headers: Record<string, string>
   new Response(JSON.stringify(body), { status: 200, headers });
 
 const options = { token: 'vv_proj_test', apiHost: 'https://ab.example/' };
+/** Where the client keeps this project's unsent events. */
+const QUEUE = 'vv:queue:vv_proj_test';
 
 // happy-dom reports an automated browser; these tests play a person's browser unless told.
 beforeEach(() => {
@@ -74,6 +76,10 @@ describe('createVibariant', () => {
       variant: 'b',
       allocationVersion: 3,
     });
+    // Declared arms other than the configuration's: equal weights, which version 0 says.
+    expect(first.getVariant('pricing-v2', ['a', 'b', 'c'])).toMatch(/^[abc]$/);
+    await first.flush();
+    expect(online.events()[1]).toMatchObject({ experiment: 'pricing-v2', allocationVersion: 0 });
 
     // The allocation moves to a: this visitor stays on b. The cache is revalidated by ETag.
     const moved = recorder((url, init) => {
@@ -165,10 +171,10 @@ describe('createVibariant', () => {
       expect(back.events()).toEqual([expect.objectContaining({ goal: 'offline-goal' })]),
     );
     await page2.flush();
-    expect(storage.get('vv:queue')).toBe('[]');
+    expect(storage.get(QUEUE)).toBe('[]');
   });
 
-  it('hands the queue to sendBeacon when the page hides, and to fetch when the beacon is refused', async () => {
+  it('hands the queue to sendBeacon once when the page hides, keeping it until a fetch is acknowledged', async () => {
     const beacons: { url: string; body: string }[] = [];
     let accept = true;
     const sendBeacon = vi.fn((url: string, data: Blob) => {
@@ -181,7 +187,7 @@ describe('createVibariant', () => {
     const vb = createVibariant({ ...options, fetch, storage, flushMs: 60_000 });
     vb.track('before-leaving');
     window.dispatchEvent(new Event('pagehide'));
-    // Hidden, then gone: the second signal finds the queue empty.
+    // Hidden, then gone: the second signal does not send the same events again.
     Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
     document.dispatchEvent(new Event('visibilitychange'));
     // (Clients of the earlier tests, in this same window, hand over what they still hold.)
@@ -191,18 +197,120 @@ describe('createVibariant', () => {
     expect(JSON.parse(ours()[0]?.body ?? '{}').events[0]).toMatchObject({
       goal: 'before-leaving',
     });
-    expect(storage.get('vv:queue')).toBe('[]'); // the browser delivers what it accepted
+    // A beacon's fate is unknown (offline, a 503): kept until a fetch is acknowledged.
+    expect(storage.get(QUEUE)).toContain('before-leaving');
+    await vb.flush();
+    expect(events()).toEqual([expect.objectContaining({ goal: 'before-leaving' })]);
+    expect(storage.get(QUEUE)).toBe('[]');
 
-    // Refused: fetch keepalive, and the event stays stored until the server acknowledges it.
+    // Refused: fetch keepalive at once, and stored until the server acknowledges it.
     accept = false;
     vb.track('refused-beacon');
     window.dispatchEvent(new Event('pagehide'));
-    expect(storage.get('vv:queue')).toContain('refused-beacon');
-    await vi.waitFor(() =>
-      expect(events()).toEqual([expect.objectContaining({ goal: 'refused-beacon' })]),
-    );
-    await vi.waitFor(() => expect(storage.get('vv:queue')).toBe('[]'));
+    expect(storage.get(QUEUE)).toContain('refused-beacon');
+    await vi.waitFor(() => expect(events()).toHaveLength(2));
+    expect(events()[1]).toMatchObject({ goal: 'refused-beacon' });
+    await vi.waitFor(() => expect(storage.get(QUEUE)).toBe('[]'));
+
+    // Offline: no beacon at all (it would be lost); the events wait.
+    Object.defineProperty(navigator, 'onLine', { value: false, configurable: true });
+    vb.track('offline-hide');
+    const before = sendBeacon.mock.calls.length;
+    window.dispatchEvent(new Event('pagehide'));
+    expect(sendBeacon.mock.calls.length).toBe(before);
+    expect(storage.get(QUEUE)).toContain('offline-hide');
+    Object.defineProperty(navigator, 'onLine', { value: true, configurable: true });
     Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
+  });
+
+  it('waits out a retry however many events arrive, and never mixes projects or loses another tab', async () => {
+    let posts = 0;
+    const busy = recorder((url) => {
+      if (!url.includes('/v1/events')) return ok();
+      posts++;
+      return new Response('busy', { status: 503, headers: { 'retry-after': '60' } });
+    });
+    const storage = memoryStorage();
+    const vb = createVibariant({ ...options, fetch: busy.fetch, storage, batchSize: 20 });
+    for (let i = 0; i < 20; i++) vb.track(`goal-${i}`);
+    await vi.waitFor(() => expect(posts).toBe(1));
+    for (let i = 0; i < 30; i++) vb.track(`more-${i}`); // past the batch size, during the wait
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(posts).toBe(1);
+
+    // Another project's client on the same storage sends only its own events.
+    const other = recorder();
+    const b = createVibariant({ ...options, token: 'vv_proj_other', fetch: other.fetch, storage });
+    b.track('b-goal');
+    await b.flush();
+    expect(other.events().map((e) => e.goal)).toEqual(['b-goal']);
+
+    // Two tabs of one project: each one's unsent events stay stored.
+    const down = recorder(() => Promise.reject(new TypeError('offline')));
+    const shared = memoryStorage();
+    const tabA = createVibariant({
+      ...options,
+      fetch: down.fetch,
+      storage: shared,
+      flushMs: 60_000,
+    });
+    const tabB = createVibariant({
+      ...options,
+      fetch: down.fetch,
+      storage: shared,
+      flushMs: 60_000,
+    });
+    tabA.track('from-a');
+    tabB.track('from-b');
+    expect(shared.get(QUEUE)).toContain('from-a');
+    expect(shared.get(QUEUE)).toContain('from-b');
+  });
+
+  it('exposes again under a new identity or after consent, and survives damaged storage', async () => {
+    const { fetch, events } = recorder();
+    const vb = createVibariant({ ...options, fetch, storage: memoryStorage(), consent: false });
+    const variant = vb.getVariant('hero', ['a', 'b']);
+    vb.optIn();
+    vb.getVariant('hero', ['a', 'b']);
+    vb.identify('user-7');
+    expect(vb.getVariant('hero', ['a', 'b'])).toBe(variant); // the user keeps the variant
+    vb.track('purchase');
+    await vb.flush();
+    expect(events().map((e) => [e.type, e.visitorId === 'user-7'])).toEqual([
+      ['exposure', false],
+      ['exposure', true],
+      ['conversion', true],
+    ]);
+
+    // What another version or a person left in storage does not break the page.
+    for (const [key, value] of [
+      ['vv:visitor', ''],
+      ['vv:config:vv_proj_test', 'null'],
+      ['vv:config:vv_proj_test', '{"experiments":null,"goals":7}'],
+      [QUEUE, '{}'],
+      [QUEUE, '[null,{"id":3}]'],
+      ['vv:assignments:vv_proj_test:v1', '{"hero":"a"}'],
+    ]) {
+      const storage = memoryStorage();
+      storage.set(key as string, value as string);
+      const again = recorder();
+      const client = createVibariant({ ...options, fetch: again.fetch, storage });
+      await client.ready;
+      expect(client.getVariant('hero', ['a', 'b'])).toMatch(/^[ab]$/);
+      expect(client.goals).toEqual([]);
+      client.track('ok');
+      await client.flush();
+      expect(again.events().map((e) => e.type)).toEqual(['exposure', 'conversion']);
+    }
+
+    // An event that cannot be sent is refused alone; the client goes on.
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    expect(() => vb.capture('page_view', { path: cycle })).toThrow(/^Vibariant: /);
+    expect(() => vb.capture('page_view', { path: 'x'.repeat(30_000) })).toThrow(/^Vibariant: /);
+    vb.track('still-working');
+    await vb.flush();
+    expect(events().at(-1)).toMatchObject({ goal: 'still-working' });
   });
 
   it('works when storage throws, and sends nothing after opting out or in an automated browser', async () => {
@@ -284,12 +392,12 @@ describe('createVibariant', () => {
     const vb = createVibariant({ ...options, fetch: server.fetch, storage, flushMs: 60_000 });
     vb.track('kept');
     await vb.flush();
-    expect(storage.get('vv:queue')).toContain('kept');
+    expect(storage.get(QUEUE)).toContain('kept');
     status = 404;
     await vb.flush();
-    expect(storage.get('vv:queue')).toContain('kept');
-    status = 400;
+    expect(storage.get(QUEUE)).toContain('kept');
+    status = 400; // dropped: it would be refused again
     await vb.flush();
-    expect(storage.get('vv:queue')).toBe('[]');
+    expect(storage.get(QUEUE)).toBe('[]');
   });
 });

@@ -130,7 +130,7 @@ describe('goal detection', () => {
 
     // The next page load, offline, with the goal confirmed in the cached configuration.
     storage.set(
-      'vv:config',
+      'vv:config:vv_proj_t',
       JSON.stringify({ etag: null, experiments: [], goals: ['page:/order/success'] }),
     );
     const offline = recordingClient({ storage }, () => Promise.reject(new TypeError('offline')));
@@ -138,8 +138,34 @@ describe('goal detection', () => {
     await offline.vb.ready;
     await offline.vb.flush();
     expect(offline.vb.goals).toEqual(['page:/order/success']);
-    const queued = JSON.parse(storage.get('vv:queue') ?? '[]') as { type: string; goal?: string }[];
+    const queued = JSON.parse(storage.get('vv:queue:vv_proj_t') ?? '[]') as {
+      type: string;
+      goal?: string;
+    }[];
     expect(queued.map((e) => [e.type, e.goal])).toEqual([['conversion', 'page:/order/success']]);
     stopAgain();
+  });
+
+  it('converts a marked form when sent only, ignores bad marks, and keeps one candidate per page kind', async () => {
+    const { vb, storage, events } = recordingClient();
+    history.replaceState(null, '', '/');
+    document.body.innerHTML = `
+      <form data-vb-goal="lead"><button type="button" id="details">Show details</button><button type="submit">Send</button></form>
+      <button id="long" data-vb-goal="${'g'.repeat(200)}">Buy</button>`;
+    const stop = detectGoals(vb, storage);
+    document.getElementById('details')?.click();
+    expect(() => document.getElementById('long')?.click()).not.toThrow();
+    document
+      .querySelector('form')
+      ?.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+    history.pushState(null, '', '/orders/123/confirmation');
+    history.pushState(null, '', '/orders/124/confirmation');
+    history.pushState(null, '', '/orders/3f0c8f4e-8d5b-4c1e-9a57-2b1f0e6d7c90/confirmation');
+    await vb.flush();
+    expect(events().map((e) => [e.type, e.goal])).toEqual([
+      ['conversion', 'lead'],
+      ['goal_candidate', 'page:/orders/:id/confirmation'],
+    ]);
+    stop();
   });
 });

@@ -78,4 +78,26 @@ describe('React bindings', () => {
     ];
     expect(html).toContain(`variant:${expected}`);
   });
+
+  it('starts tracking when the consent prop turns true', async () => {
+    const { fetch, events } = recorder();
+    const props = {
+      token: 'vv_proj_consent',
+      apiHost: 'https://ab.example',
+      visitorId: 'visitor-c',
+      storage: memoryStorage(),
+      fetch,
+      flushMs: 5,
+    };
+    const tree = (consent: boolean) =>
+      createElement(VibariantProvider, { ...props, consent }, createElement(Hero));
+    const view = render(tree(false));
+    fireEvent.click(view.getByRole('button'));
+    view.rerender(tree(true));
+    await act(async () => {
+      fireEvent.click(view.getByRole('button'));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    });
+    expect(events().map((e) => [e.type, e.goal])).toEqual([['conversion', 'signup']]);
+  });
 });

@@ -20,8 +20,16 @@ interface Arm {
   readonly conversions: number;
 }
 
-/** Sends first exposures (and conversions of `goal`) for fresh visitors, in batches of 500. */
-async function send(experiment: string, arms: readonly Arm[], goal = 'signup') {
+/**
+ * Sends first exposures (and conversions of `goal`) for fresh visitors, in batches of 500,
+ * claiming `allocationVersion` when given.
+ */
+async function send(
+  experiment: string,
+  arms: readonly Arm[],
+  goal = 'signup',
+  allocationVersion?: number,
+) {
   const events: unknown[] = [];
   for (const arm of arms) {
     for (let i = 0; i < arm.visitors; i++) {
@@ -32,6 +40,7 @@ async function send(experiment: string, arms: readonly Arm[], goal = 'signup') {
         visitorId,
         experiment,
         variant: arm.variant,
+        ...(allocationVersion === undefined ? {} : { allocationVersion }),
         // Declared for a new experiment; later batches may name a single arm.
         ...(arms.length >= 2 ? { variants: arms.map((a) => a.variant) } : {}),
       });
@@ -151,6 +160,29 @@ describe('decisions after ingestion', () => {
       allocationVersion: 2,
       weights,
     });
+  });
+
+  it('checks the sample ratio of SDKs without configuration (version 0) against equal weights', async () => {
+    await send('uneven', [
+      { variant: 'a', visitors: 1, conversions: 0 },
+      { variant: 'b', visitors: 1, conversions: 0 },
+    ]);
+    await server.services.experiments.transition(projectId, 'uneven', 'pause');
+    await server.services.experiments.update(projectId, 'uneven', { banditMode: 'off' });
+    await server.services.experiments.setAllocation(projectId, 'uneven', [0.9, 0.1]);
+    await server.services.experiments.transition(projectId, 'uneven', 'start');
+    // First visits, assigned by SDKs that had no configuration yet: an even split is right.
+    const even = [
+      { variant: 'a', visitors: 150, conversions: 0 },
+      { variant: 'b', visitors: 150, conversions: 0 },
+    ];
+    let experiment = await send('uneven', even, 'signup', 0);
+    expect(experiment?.decision?.srm.detected).toBe(false);
+    // The same split claimed under the 90/10 allocation in force is a mismatch.
+    experiment = await send('uneven', even);
+    expect(experiment?.decision?.srm.detected).toBe(true);
+    // The audit's replay agrees with the counts, version 0 included.
+    expect((await server.services.recount.audit(projectId)).differences).toEqual([]);
   });
 
   it('notifies once when a variant becomes ready to ship', async () => {

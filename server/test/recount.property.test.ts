@@ -37,7 +37,7 @@ const exposureSpec = fc.record({
   /** Index into the experiment's variants; past its end: the undeclared EXTRA variant. */
   variant: fc.nat(3),
   declare: fc.constantFrom('none', 'exact', 'exact', 'extended'),
-  allocationVersion: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+  allocationVersion: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
   offset: offsetArb,
 });
 const conversionSpec = fc.record({
@@ -200,9 +200,13 @@ class Model {
       if (experiment?.status !== 'running' || !experiment.variants.includes(variant)) continue;
       const current = versions.get(experiment.key) ?? 1;
       const claimed = e.allocationVersion;
-      // A claimed version counts only if the variant was an arm in it.
+      // A claimed version counts only if the variant was an arm in it; 0 (equal weights,
+      // no configuration in the SDK) always does.
       const wasArm = variant !== EXTRA || (claimed ?? 0) >= (experiment.extraSince ?? Infinity);
-      const version = claimed !== undefined && claimed <= current && wasArm ? claimed : current;
+      const version =
+        claimed === 0 || (claimed !== undefined && claimed <= current && wasArm)
+          ? claimed
+          : current;
       const pair = `${experiment.key}|${e.visitorId}`;
       const winner = this.first.get(pair);
       if (!winner) {

@@ -47,7 +47,7 @@ export function autotrack(vb: Vibariant, options: AutotrackOptions = {}): () => 
   };
   const pageView = () => {
     // The path alone: a query string or fragment can hold what someone typed (a GET form).
-    const next = win.location.pathname;
+    const next = win.location.pathname.slice(0, 2048);
     if (next === path) return;
     path = next;
     vb.capture('page_view', {

@@ -1,4 +1,4 @@
-import { chooseVariant, equalWeights } from '../core/choose-variant.js';
+import { pickVariant } from '../core/choose-variant.js';
 import { hashUnit } from '../core/hash.js';
 import { type KeyValue, readJson, safeStorage } from './storage.js';
 import { createTransport, type SdkEvent } from './transport.js';
@@ -49,26 +49,31 @@ export interface Vibariant {
    * hash under the cached allocation, else equal weights over `variants` (ASSIGNMENT.md). The
    * first call of a page view sends the exposure.
    * @throws TypeError when the key or a variant is not 1 to 64 letters, digits, "-", "_" or
-   *   ".", or `variants` has fewer than two different entries (the server would refuse them).
+   *   ".", or `variants` is not 2 to 50 different entries (the server would refuse them).
    */
   getVariant(experimentKey: string, variants: readonly string[]): string;
   /**
    * The variant `getVariant` would give, without sending the exposure (for rendering before
    * the variant is shown; on a server).
-   * @throws TypeError when `variants` has fewer than two entries.
+   * @throws TypeError as `getVariant`.
    */
   peekVariant(experimentKey: string, variants: readonly string[]): string;
   /**
-   * Records a conversion of `goal` (in every experiment the visitor is in).
-   * @throws TypeError when `goal` is not 1 to 128 characters.
+   * Records a conversion of `goal` (in every experiment the visitor is in, or only in
+   * `experiment`).
+   * @throws TypeError when `goal` is not 1 to 128 characters, or `experiment` not a key.
    */
   track(goal: string, properties?: { readonly experiment?: string }): void;
   /**
-   * From now on, events carry `userId` as the visitor; assignments already made stay.
+   * From now on, events carry `userId` as the visitor; assignments already made stay, and the
+   * next `getVariant` of each experiment sends the exposure again under `userId`.
    * @throws TypeError when `userId` is not 1 to 200 characters.
    */
   identify(userId: string): void;
-  /** Sends what is queued; resolves when the server answered. */
+  /**
+   * Sends what is queued, after a send in progress; resolves when the server answered or the
+   * attempt failed (the events then stay queued for the retry). Never rejects.
+   */
   flush(): Promise<void>;
   /** Stops tracking and drops what is queued; remembered across page views. */
   optOut(): void;
@@ -79,13 +84,12 @@ export interface Vibariant {
   /**
    * Queues an event of `type` with `fields` (the visitor, an ID and the time are added), as
    * `POST /v1/events` takes it: what auto-tracking uses. Nothing when tracking is off.
+   * @throws TypeError when the event is not JSON (a cycle, a BigInt) or over 20,000 characters.
    */
   capture(type: string, fields: Record<string, unknown>): void;
 }
 
 const VISITOR_KEY = 'vv:visitor';
-const ASSIGNMENTS_KEY = 'vv:assignments';
-const CONFIG_KEY = 'vv:config';
 const OPT_OUT_KEY = 'vv:optout';
 
 const randomId = (): string =>
@@ -97,13 +101,23 @@ const misuse = (message: string): never => {
   throw new TypeError(`Vibariant: ${message}`);
 };
 
+const validVisitorId = (id: unknown): id is string =>
+  typeof id === 'string' && id.length > 0 && id.length < 201;
 const checkVisitorId = (id: string): string =>
-  id.length > 0 && id.length < 201 ? id : misuse('visitorId: 1-200 chars');
+  validVisitorId(id) ? id : misuse('visitorId: 1-200 chars');
+// The core's EXPERIMENT_KEY_PATTERN, written out: its checks weigh too much here.
+const checkKey = (key: unknown) =>
+  (typeof key === 'string' && /^[\w.-]{1,64}$/.test(key)) ||
+  misuse(`key "${key}": 1-64 of A-Za-z0-9_.-`);
+
+/** A stored assignment: the variant, and the allocation version it was drawn under (0: equal weights). */
+type Assignment = [variant: string, allocationVersion: number];
 
 /**
  * Starts the SDK for one page: the visitor, the assignments, the cached configuration
- * (refreshed in the background with its ETag), and the event queue (sent on page hide too).
- * Safe to import on a server: it touches browser globals only when called.
+ * (refreshed in the background with its ETag, in a browser), and the event queue (sent on page
+ * hide too). What it stores is kept apart per project token. Safe to import on a server: it
+ * touches browser globals only when called.
  * @throws TypeError when `token` or `apiHost` is missing, or `visitorId` is not 1 to 200
  *   characters.
  */
@@ -112,7 +126,12 @@ export function createVibariant(options: VibariantOptions): Vibariant {
   const storage = options.storage ?? safeStorage();
   const host = options.apiHost.replace(/\/+$/, '');
   const token = encodeURIComponent(options.token);
-  let visitorId = checkVisitorId(options.visitorId ?? storage.get(VISITOR_KEY) ?? randomId());
+  const stored = storage.get(VISITOR_KEY);
+  let visitorId = options.visitorId
+    ? checkVisitorId(options.visitorId)
+    : validVisitorId(stored)
+      ? stored
+      : randomId();
   storage.set(VISITOR_KEY, visitorId);
   const automated = globalThis.navigator?.webdriver === true && options.allowBots !== true;
   let consent = options.consent ?? true;
@@ -121,14 +140,24 @@ export function createVibariant(options: VibariantOptions): Vibariant {
   const transport = createTransport({
     url: `${host}/v1/events?token=${token}`,
     storage,
+    key: `vv:queue:${token}`,
     ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
     ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
-  const send = (type: string, fields: Record<string, unknown>) => {
-    if (!enabled()) return;
+  /** Queues an event; whether it was (tracking allowed). */
+  const send = (type: string, fields: Record<string, unknown>): boolean => {
+    if (!enabled()) return false;
     const event: SdkEvent = { type, id: randomId(), visitorId, timestamp: Date.now(), ...fields };
+    let json = '';
+    try {
+      json = JSON.stringify(event);
+    } catch {
+      // circular, or a BigInt: the length check below refuses it
+    }
+    if (!json || json.length > 20_000) misuse(`${type}: not JSON or too long`);
     transport.add(event);
+    return true;
   };
   const doc = globalThis.document;
   if (doc) {
@@ -138,9 +167,12 @@ export function createVibariant(options: VibariantOptions): Vibariant {
     });
   }
 
-  let config = readJson<CachedConfig>(storage, CONFIG_KEY, { etag: null, experiments: [] });
+  const configKey = `vv:config:${token}`;
+  let config = readJson<CachedConfig>(storage, configKey, { etag: null, experiments: [] });
+  if (!Array.isArray(config.experiments)) config = { etag: null, experiments: [] };
   const ready = (async () => {
-    const request = options.fetch ?? globalThis.fetch?.bind(globalThis);
+    // A server rendering pages has no use for it: assignments there use equal weights.
+    const request = options.fetch ?? (doc && globalThis.fetch?.bind(globalThis));
     if (!request) return;
     try {
       const response = await request(`${host}/v1/config?token=${token}`, {
@@ -148,38 +180,44 @@ export function createVibariant(options: VibariantOptions): Vibariant {
       });
       if (response.status !== 200) return; // 304: the cache is current; else keep it
       const body = (await response.json()) as Partial<CachedConfig>;
-      config = { experiments: [], ...body, etag: response.headers.get('etag') };
-      storage.set(CONFIG_KEY, JSON.stringify(config));
+      if (!Array.isArray(body.experiments)) return;
+      config = { ...body, experiments: body.experiments, etag: response.headers.get('etag') };
+      storage.set(configKey, JSON.stringify(config));
     } catch {
       // offline: the cached configuration stays
     }
   })();
 
-  const assignments = readJson<Record<string, string>>(storage, ASSIGNMENTS_KEY, {});
+  const assignmentsKey = () => `vv:assignments:${token}:${visitorId}`;
+  const assignments = readJson<Record<string, Assignment>>(storage, assignmentsKey(), {});
   const exposed = new Set<string>();
 
-  /** The visitor's variant: stored, else hashed under the cached allocation, else equal weights. */
-  const assign = (experimentKey: string, variants: readonly string[]): string => {
-    for (const key of [experimentKey, ...variants]) {
-      // The core's EXPERIMENT_KEY_PATTERN, written out: its checks weigh too much here.
-      if (!/^[\w.-]{1,64}$/.test(key)) misuse(`key "${key}": 1-64 of A-Za-z0-9_.-`);
+  /**
+   * The visitor's variant and the allocation version it was drawn under: stored, else hashed
+   * under the cached allocation, else equal weights over `variants` (version 0).
+   */
+  const assign = (experimentKey: string, variants: readonly string[]): Assignment => {
+    checkKey(experimentKey);
+    variants.forEach(checkKey);
+    if (variants.length < 2 || variants.length > 50 || new Set(variants).size < variants.length) {
+      misuse('variants: 2-50, distinct');
     }
-    if (variants.length < 2 || new Set(variants).size < variants.length) {
-      misuse('variants: 2+, distinct');
-    }
-    let variant = assignments[experimentKey];
-    if (variant === undefined || !variants.includes(variant)) {
+    let assignment = assignments[experimentKey];
+    if (!Array.isArray(assignment) || !variants.includes(assignment[0])) {
       const known = config.experiments.find((e) => e.key === experimentKey);
       const sameArms =
         known !== undefined &&
         known.variants.length === variants.length &&
         known.variants.every((v, i) => v === variants[i]);
-      const weights = sameArms ? known.weights : equalWeights(variants.length);
-      variant = variants[chooseVariant(hashUnit(visitorId, experimentKey), weights)] as string;
-      assignments[experimentKey] = variant;
-      storage.set(ASSIGNMENTS_KEY, JSON.stringify(assignments));
+      const weights = sameArms ? known.weights : variants.map(() => 1 / variants.length);
+      assignment = [
+        variants[pickVariant(hashUnit(visitorId, experimentKey), weights)] as string,
+        sameArms ? known.allocationVersion : 0,
+      ];
+      assignments[experimentKey] = assignment;
+      storage.set(assignmentsKey(), JSON.stringify(assignments));
     }
-    return variant;
+    return assignment;
   };
 
   return {
@@ -187,33 +225,38 @@ export function createVibariant(options: VibariantOptions): Vibariant {
       return visitorId;
     },
     get goals() {
-      return config.goals ?? [];
+      return Array.isArray(config.goals) ? config.goals : [];
     },
-    peekVariant: (experimentKey, variants) => assign(experimentKey, variants),
+    peekVariant: (experimentKey, variants) => assign(experimentKey, variants)[0],
     getVariant(experimentKey, variants) {
-      const variant = assign(experimentKey, variants);
-      const known = config.experiments.find((e) => e.key === experimentKey);
-      if (!exposed.has(experimentKey)) {
-        exposed.add(experimentKey);
+      const [variant, allocationVersion] = assign(experimentKey, variants);
+      if (
+        !exposed.has(experimentKey) &&
         send('exposure', {
           experiment: experimentKey,
           variant,
           variants: [...variants],
-          ...(known ? { allocationVersion: known.allocationVersion } : {}),
-        });
+          allocationVersion,
+        })
+      ) {
+        exposed.add(experimentKey);
       }
       return variant;
     },
     track(goal, properties) {
-      if (!(goal?.length > 0 && goal.length < 129)) misuse('goal: 1-128 chars');
-      send('conversion', {
-        goal,
-        ...(properties?.experiment ? { experiment: properties.experiment } : {}),
-      });
+      if (!(typeof goal === 'string' && goal.length > 0 && goal.length < 129)) {
+        misuse('goal: 1-128 chars');
+      }
+      const experiment = properties?.experiment;
+      if (experiment !== undefined) checkKey(experiment);
+      send('conversion', { goal, ...(experiment ? { experiment } : {}) });
     },
     identify(userId) {
       visitorId = checkVisitorId(userId);
       storage.set(VISITOR_KEY, userId);
+      // The user keeps this page's variants, and is exposed to them under their own ID.
+      storage.set(assignmentsKey(), JSON.stringify(assignments));
+      exposed.clear();
     },
     flush: () => transport.flush(),
     optOut() {

@@ -57,11 +57,16 @@ export function safeStorage(): KeyValue {
   };
 }
 
-/** Parses stored JSON, or `fallback` when absent or damaged. */
+/**
+ * Parses stored JSON, or `fallback` when it is absent, damaged or of another shape than
+ * `fallback` (an array for an array, an object for an object).
+ */
 export function readJson<T>(storage: KeyValue, key: string, fallback: T): T {
   try {
-    const text = storage.get(key);
-    return text === null ? fallback : (JSON.parse(text) as T);
+    const value = JSON.parse(storage.get(key) as string) as unknown;
+    return typeof value === 'object' && value && Array.isArray(value) === Array.isArray(fallback)
+      ? (value as T)
+      : fallback;
   } catch {
     return fallback;
   }

@@ -13,6 +13,8 @@ export interface TransportOptions {
   /** `<apiHost>/v1/events?token=…`: the token in the URL keeps requests free of preflight. */
   readonly url: string;
   readonly storage: KeyValue;
+  /** Where unsent events are kept in `storage` (one key per project). */
+  readonly key: string;
   /** Events that start a send at once (default 20). */
   readonly batchSize?: number;
   /** Longest wait before queued events are sent, in milliseconds (default 2,000). */
@@ -22,13 +24,15 @@ export interface TransportOptions {
   readonly fetch?: typeof fetch;
 }
 
-const QUEUE_KEY = 'vv:queue';
 /** Request bodies stay under these sizes: fetch keepalive and sendBeacon limit them (64 KB). */
 const FETCH_CHUNK_BYTES = 60_000;
 const BEACON_CHUNK_BYTES = 64_000;
 const MAX_BACKOFF_MS = 60_000;
 
-/** Splits events into bodies `{ sentAt, events }` each under `limit` bytes (UTF-8). */
+/**
+ * Splits events into bodies `{ sentAt, events }` each under `limit` bytes (UTF-8). An event
+ * is at most 20,000 characters (`createVibariant` refuses larger ones), so each fits.
+ */
 export function chunks(events: readonly SdkEvent[], limit: number, sentAt: number): string[] {
   const bodies: string[] = [];
   let current: string[] = [];
@@ -53,14 +57,17 @@ export function chunks(events: readonly SdkEvent[], limit: number, sentAt: numbe
 export interface Transport {
   /** Queues an event (the oldest is dropped beyond `maxQueued`) and schedules a send. */
   add(event: SdkEvent): void;
-  /** Sends what is queued now; resolves when every chunk was answered or one failed. */
+  /**
+   * Sends what is queued, after any send in progress; resolves when every chunk was answered,
+   * or when one failed (its events stay queued for the retry).
+   */
   flush(): Promise<void>;
   /**
-   * The page is hiding: hands everything queued to `sendBeacon` (text/plain, chunks under 64
-   * KB); the browser delivers what it accepted, so those events leave the queue. A chunk the
-   * beacon refuses goes by `fetch` keepalive and stays stored until the server acknowledges
-   * it: if the page is gone first, the next page view sends it again (the server keeps each
-   * event ID once).
+   * The page is hiding: hands what is queued to `sendBeacon` (text/plain, chunks under 64 KB),
+   * or to `fetch` keepalive when the beacon is refused, once per event and page view. Nothing
+   * when the browser is offline. The events stay stored until a `fetch` is acknowledged, since
+   * a beacon's answer is never known: the next send or page view may repeat them, and the
+   * server keeps each event ID once.
    */
   flushOnHide(): void;
   /** Drops every queued event (opt-out). */
@@ -70,31 +77,46 @@ export interface Transport {
 /**
  * The event queue: sent by size or after a delay with `fetch` (keepalive, text/plain), retried
  * with exponential backoff and jitter on network errors and on every refusal but 400 and 413
- * (honouring Retry-After), kept in storage until the server acknowledges it (so a reload sends
- * it again: the server stores each event ID once), and handed to `sendBeacon` when the page
- * hides. Unsent events of an earlier page view go out with this one's.
+ * (honouring Retry-After, which new events do not cut short), kept in storage until the
+ * server acknowledges it (so a reload sends it again: the server stores each event ID once),
+ * and handed to `sendBeacon` when the page hides. Unsent events of an earlier page view go out
+ * with this one's. Tabs sharing the storage merge their queues instead of overwriting them.
  */
 export function createTransport(options: TransportOptions): Transport {
-  const { url, storage } = options;
+  const { url, storage, key } = options;
   const batchSize = options.batchSize ?? 20;
   const flushMs = options.flushMs ?? 2_000;
   const maxQueued = options.maxQueued ?? 500;
-  let queue = readJson<SdkEvent[]>(storage, QUEUE_KEY, []);
+  const stored = () =>
+    readJson<SdkEvent[]>(storage, key, []).filter((e) => typeof e?.id === 'string');
+  let queue = stored();
+  /** IDs acknowledged (or dropped) here: another tab's stored copy of them is stale. */
+  const done = new Set<string>();
+  /** IDs handed to a beacon in this page view. */
+  const beaconed = new Set<string>();
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let sending: Promise<void> | undefined;
+  let chain = Promise.resolve();
   let failures = 0;
+  let retryAt = 0;
 
-  const persist = () => storage.set(QUEUE_KEY, JSON.stringify(queue));
+  /** Stores this tab's queue with the events other tabs stored meanwhile. */
+  const persist = () => {
+    const mine = new Set(queue.map((e) => e.id));
+    const others = stored().filter((e) => !mine.has(e.id) && !done.has(e.id));
+    storage.set(key, JSON.stringify([...others, ...queue].slice(-maxQueued)));
+  };
   /** Removes the events of a sent request body from the queue. */
   const forget = (body: string) => {
-    const sent = new Set((JSON.parse(body) as { events: SdkEvent[] }).events.map((e) => e.id));
-    queue = queue.filter((e) => !sent.has(e.id));
+    for (const e of (JSON.parse(body) as { events: SdkEvent[] }).events) done.add(e.id);
+    queue = queue.filter((e) => !done.has(e.id));
     persist();
   };
+  /** Sends in `delayMs`, or later while a retry is due; a sooner send replaces a later one. */
   const schedule = (delayMs: number) => {
-    if (timer !== undefined && delayMs > 0) return;
+    const delay = Math.max(delayMs, retryAt - Date.now());
+    if (timer !== undefined && delay > 0) return;
     clearTimeout(timer);
-    timer = setTimeout(() => void flush(), delayMs);
+    timer = setTimeout(() => void flush(), delay);
   };
   const next = () => {
     if (queue.length > 0) schedule(queue.length >= batchSize ? 0 : flushMs);
@@ -107,7 +129,7 @@ export function createTransport(options: TransportOptions): Transport {
       headers: { 'content-type': 'text/plain' },
     });
   const send = async () => {
-    let retryAfterMs: number | undefined;
+    let retryAfterMs = 0;
     for (const body of chunks(queue, FETCH_CHUNK_BYTES, Date.now())) {
       let response: Response | undefined;
       try {
@@ -117,28 +139,28 @@ export function createTransport(options: TransportOptions): Transport {
       }
       // 400 and 413 would be refused again: those events are dropped, not retried.
       if (response && !response.ok && response.status !== 400 && response.status !== 413) {
-        const header = Number(response.headers.get('retry-after'));
-        retryAfterMs = Number.isFinite(header) && header > 0 ? header * 1000 : undefined;
+        retryAfterMs = Number(response.headers.get('retry-after')) * 1000 || 0;
         response = undefined;
       }
       if (!response) {
         failures++;
         const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (failures - 1));
-        schedule(Math.max(retryAfterMs ?? 0, backoff * (0.5 + Math.random() / 2)));
+        retryAt = Date.now() + Math.max(retryAfterMs, backoff * (0.5 + Math.random() / 2));
+        timer = undefined;
+        schedule(0);
         return;
       }
       forget(body);
     }
     failures = 0;
+    retryAt = 0;
     next();
   };
   const flush = () => {
     clearTimeout(timer);
     timer = undefined;
-    sending ??= send().finally(() => {
-      sending = undefined;
-    });
-    return sending;
+    chain = chain.then(send).catch(() => undefined);
+    return chain;
   };
   next();
 
@@ -151,26 +173,29 @@ export function createTransport(options: TransportOptions): Transport {
     },
     flush,
     flushOnHide() {
+      if (globalThis.navigator?.onLine === false) return;
       const beacon = globalThis.navigator?.sendBeacon?.bind(globalThis.navigator);
-      for (const body of chunks(queue, BEACON_CHUNK_BYTES, Date.now())) {
+      const fresh = queue.filter((e) => !beaconed.has(e.id));
+      for (const body of chunks(fresh, BEACON_CHUNK_BYTES, Date.now())) {
         let queued = false;
         try {
           queued = beacon?.(url, new Blob([body], { type: 'text/plain' })) ?? false;
         } catch {
           // refused: fetch below
         }
-        if (queued) forget(body);
-        else
+        if (!queued)
           void post(body).then(
             (r) => r.ok && forget(body),
             () => undefined,
           );
       }
+      for (const e of fresh) beaconed.add(e.id);
     },
     clear() {
       clearTimeout(timer);
       queue = [];
-      storage.remove(QUEUE_KEY);
+      for (const e of stored()) done.add(e.id);
+      storage.remove(key);
     },
   };
 }

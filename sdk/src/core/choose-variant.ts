@@ -52,21 +52,40 @@ export function chooseVariant(u: number, weights: readonly number[]): number {
   const k = weights.length;
   if (k === 0) throw new RangeError('weights must hold at least one variant, got []');
   let total = 0;
-  let chosen = -1;
   for (let i = 0; i < k; i++) {
     const w = weights[i];
     if (typeof w !== 'number' || !(w >= 0 && w < Number.POSITIVE_INFINITY)) {
       throw new RangeError(`weights[${i}] must be a finite number >= 0, got ${String(w)}`);
     }
     total += w;
-    if (chosen < 0 && u < total) chosen = i;
   }
   if (!(Math.abs(total - 1) <= WEIGHT_SUM_TOLERANCE)) {
     throw new RangeError(
       `weights must sum to 1 (within ${WEIGHT_SUM_TOLERANCE}), got ${total} for [${weights.join(', ')}]`,
     );
   }
-  return chosen < 0 ? k - 1 : chosen;
+  return pickVariant(u, weights);
+}
+
+/**
+ * `chooseVariant` without its checks, for weights known to be valid (the server's published
+ * allocation, or equal weights): the same index for every valid input, and never a throw (a
+ * bad allocation sends everyone to one variant instead). What the browser SDK uses, so that no
+ * configuration can break a page.
+ *
+ * Complexity: O(K) time, O(1) space.
+ *
+ * @param u the hash value in [0, 1).
+ * @param weights one share per variant, K >= 1.
+ * @returns the variant's index, an integer in [0, K) (K - 1 when u is not below the total).
+ */
+export function pickVariant(u: number, weights: readonly number[]): number {
+  let total = 0;
+  for (let i = 0; i < weights.length; i++) {
+    total += weights[i] as number;
+    if (u < total) return i;
+  }
+  return weights.length - 1;
 }
 
 /**

@@ -6,6 +6,7 @@ export {
   assignVariant,
   chooseVariant,
   equalWeights,
+  pickVariant,
   WEIGHT_SUM_TOLERANCE,
 } from './choose-variant.js';
 export { hashUnit } from './hash.js';

@@ -12,23 +12,48 @@ const TARGET = /(sign-?up|register|checkout|cart|thank-?you|success|subscribe|pr
 const THRESHOLD = 2;
 const SENT_KEY = 'vv:candidates';
 
-/** A short, stable CSS selector: the ID, else the tag with classes under the nearest ID. */
+/** Longest selector in a goal key: `click:` or `form:` and it fit in the 128 characters. */
+const MAX_SELECTOR = 120;
+/** Candidates remembered as reported, per browser. */
+const MAX_REMEMBERED = 200;
+
+/** An identifier as CSS writes it (`CSS.escape`; without it, only plain ones are used). */
+const ident = (name: string): string | undefined => {
+  const cssEscape = (globalThis.CSS as Partial<typeof CSS> | undefined)?.escape;
+  return cssEscape ? cssEscape(name) : /^[a-z_][\w-]*$/i.test(name) ? name : undefined;
+};
+
+/**
+ * A short, stable CSS selector of `element`: its ID, else its tag with up to two classes, under
+ * its parents up to the nearest ID (at most four steps and `MAX_SELECTOR` characters, cut at a
+ * step). Names are escaped, so any ID or class (`md:flex`, `w-1/2`) gives valid CSS. Returns ''
+ * when the selector would not match the element (it is then not reported).
+ */
 export function selectorOf(element: Element): string {
-  const parts: string[] = [];
+  let selector = '';
   let node: Element | null = element;
-  while (node && parts.length < 4) {
-    if (node.id) {
-      parts.unshift(`#${node.id}`);
-      break;
-    }
-    const classes = [...node.classList]
-      .slice(0, 2)
-      .map((c) => `.${c}`)
-      .join('');
-    parts.unshift(node.tagName.toLowerCase() + classes);
+  for (let steps = 0; node && steps < 4; steps++) {
+    const id = node.id ? ident(node.id) : undefined;
+    const part = id
+      ? `#${id}`
+      : node.tagName.toLowerCase() +
+        [...node.classList]
+          .map(ident)
+          .filter(Boolean)
+          .slice(0, 2)
+          .map((c) => `.${c}`)
+          .join('');
+    const next = selector ? `${part} > ${selector}` : part;
+    if (next.length > MAX_SELECTOR) break;
+    selector = next;
+    if (id) break;
     node = node.parentElement;
   }
-  return parts.join(' > ').slice(0, 500);
+  try {
+    return element.matches(selector) ? selector : '';
+  } catch {
+    return '';
+  }
 }
 
 /** Visible text of an element, trimmed to 64 characters (never a field's value). */
@@ -63,6 +88,13 @@ export function score(element: Element): number {
 /** Paths of pages that are reached by converting: a thank-you or confirmation page. */
 const DONE_PAGE = /(thank-?you|thanks|success|confirm(ed|ation)|welcome|order-complete|receipt)/i;
 
+/**
+ * A path with its IDs (numbers, UUIDs, long hex) as `:id`: one goal for every order's
+ * confirmation page.
+ */
+export const pagePattern = (path: string): string =>
+  path.replace(/\/(\d+|[\da-f]{8}-[\da-f-]{27}|[\da-f]{16,})(?=\/|$)/gi, '/:id');
+
 /** Whether `element` matches `selector`, or sits inside one that does; false for a bad selector. */
 const within = (element: Element, selector: string): boolean => {
   try {
@@ -79,29 +111,38 @@ const within = (element: Element, selector: string): boolean => {
  * - A confirmed goal (`vb.goals`, from the project's configuration) records a conversion of its
  *   key: `click:<selector>` when a matching element (or one inside it) is clicked,
  *   `form:<selector>` when a matching form is submitted and no handler prevented it,
- *   `page:<path>` when the page's path is `path` (at load and after in-page navigation).
+ *   `page:<path>` when the page's path, IDs as `:id` (`pagePattern`), is `path` (at load and
+ *   after in-page navigation).
  * - An unmarked element that looks like a conversion (see `score`), and a page whose path says
  *   thank you or confirmed, is reported once per visitor as a goal candidate (`click:…`,
  *   `form:…` or `page:…`, the key the goal keeps once a person confirms it).
- * Returns how to stop.
+ * Clicks inside open shadow roots count; submits there do not reach the page (they are not
+ * composed). A `data-vb-goal` over 128 characters is ignored. Returns how to stop.
  */
 export function detectGoals(vb: Vibariant, storage: KeyValue = safeStorage()): () => void {
   const doc = globalThis.document;
   if (!doc) return () => {};
   const sent = new Set(readJson<string[]>(storage, SENT_KEY, []));
   const report = (goal: string, kind: string, fields: Record<string, string>) => {
-    if (sent.has(goal)) return;
+    if (sent.has(goal) || goal.length > 128) return;
     sent.add(goal);
-    storage.set(SENT_KEY, JSON.stringify([...sent]));
+    storage.set(SENT_KEY, JSON.stringify([...sent].slice(-MAX_REMEMBERED)));
     vb.capture('goal_candidate', { goal, kind, ...fields });
   };
   const candidate = (element: Element, prefix: 'click' | 'form') => {
     if (score(element) < THRESHOLD) return;
     const selector = selectorOf(element);
-    report(`${prefix}:${selector}`.slice(0, 128), prefix === 'click' ? 'click' : 'form_submit', {
+    if (!selector) return;
+    report(`${prefix}:${selector}`, prefix === 'click' ? 'click' : 'form_submit', {
       label: textOf(element),
       selector,
     });
+  };
+  /** A goal named in the page (`data-vb-goal`); a malformed name is ignored. */
+  const marked = (element: Element | null | undefined): boolean => {
+    const goal = element?.getAttribute('data-vb-goal');
+    if (goal && goal.length < 129) vb.track(goal);
+    return Boolean(goal);
   };
   /** Records the confirmed `prefix:` goals that `test` accepts; whether there was one. */
   const confirmed = (prefix: string, test: (rest: string) => boolean): boolean => {
@@ -115,31 +156,32 @@ export function detectGoals(vb: Vibariant, storage: KeyValue = safeStorage()): (
     return hit;
   };
   const onClick = (event: Event) => {
-    const target = event.target as Element | null;
-    const element = target?.closest?.('a,button,[role=button],input[type=submit],[data-vb-goal]');
-    const marked = element?.closest('[data-vb-goal]')?.getAttribute('data-vb-goal');
-    if (marked) vb.track(marked);
-    const hit = target?.closest ? confirmed('click:', (s) => within(target, s)) : false;
-    if (element && !marked && !hit) candidate(element, 'click');
+    // The element clicked, also inside an open shadow root.
+    const target = event.composedPath?.()[0] ?? event.target;
+    if (!(target instanceof Element)) return;
+    const element = target.closest('a,button,[role=button],input[type=submit],[data-vb-goal]');
+    // A marked form converts when it is sent, not when something inside it is clicked.
+    const named = marked(element?.closest('[data-vb-goal]:not(form)'));
+    const hit = confirmed('click:', (s) => within(target, s));
+    if (element && !named && !hit) candidate(element, 'click');
   };
   const onSubmit = (event: Event) => {
-    const form = event.target as HTMLFormElement | null;
-    if (!form || event.defaultPrevented) return;
-    const marked = form.getAttribute('data-vb-goal');
-    if (marked) vb.track(marked);
+    const form = event.target;
+    if (!(form instanceof Element) || event.defaultPrevented) return;
+    const named = marked(form);
     const hit = confirmed('form:', (s) => within(form, s));
-    if (!marked && !hit) candidate(form, 'form');
+    if (!named && !hit) candidate(form, 'form');
   };
   let path: string | undefined;
   let tracked = false;
   const onPage = () => {
-    const next = globalThis.location.pathname;
+    const next = pagePattern(globalThis.location.pathname);
     if (next !== path) {
       path = next;
       tracked = false;
     }
     if (!tracked) tracked = confirmed('page:', (p) => p === next);
-    if (!tracked && DONE_PAGE.test(next)) report(`page:${next}`.slice(0, 128), 'page_view', {});
+    if (!tracked && DONE_PAGE.test(next)) report(`page:${next}`, 'page_view', {});
   };
   doc.addEventListener('click', onClick, true);
   globalThis.addEventListener('submit', onSubmit);

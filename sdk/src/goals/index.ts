@@ -1,2 +1,2 @@
 /** `@vibariant/sdk/goals`: goals marked in the page, and candidates found in the DOM. */
-export { detectGoals, score, selectorOf } from './goals.js';
+export { detectGoals, pagePattern, score, selectorOf } from './goals.js';

@@ -10,18 +10,21 @@ import {
   useContext,
   useEffect,
   useMemo,
+  useRef,
 } from 'react';
 import { createVibariant, type Vibariant, type VibariantOptions } from '../client/client.js';
 
 const Context = createContext<Vibariant | null>(null);
 
 /**
- * One client per token, API host and visitor, whatever re-renders or `<StrictMode>`'s double
- * calls do: created once, then reused.
+ * In a browser, one client per token, API host and visitor, whatever re-renders or
+ * `<StrictMode>`'s double calls do: created once, then reused. On a server, a client per
+ * render (nothing kept between requests; it fetches nothing and assigns with equal weights).
  */
 const clients = new Map<string, Vibariant>();
 
 function clientFor(options: VibariantOptions): Vibariant {
+  if (!globalThis.document) return createVibariant(options);
   const key = `${options.token}\n${options.apiHost}\n${options.visitorId ?? ''}`;
   let client = clients.get(key);
   if (!client) {
@@ -44,6 +47,14 @@ export interface VibariantProviderProps extends VibariantOptions {
 export function VibariantProvider(props: VibariantProviderProps) {
   const { client, children, ...options } = props;
   const value = client ?? clientFor(options);
+  // Consent given later (a banner): tracking starts; withdrawn: it stops, and is remembered.
+  const consent = options.consent;
+  const given = useRef(consent);
+  useEffect(() => {
+    if (consent === true) value.optIn();
+    else if (consent === false && given.current === true) value.optOut();
+    given.current = consent;
+  }, [value, consent]);
   return createElement(Context.Provider, { value }, children);
 }
 

@@ -50,7 +50,11 @@ const exposure = z.object({
   type: z.literal('exposure'),
   experiment: experimentKey,
   variant: variantKey,
-  allocationVersion: z.number().int().min(1).max(2_147_483_647).optional(),
+  /**
+   * The allocation version the SDK assigned under; 0 when it had no configuration for the
+   * experiment and used equal weights over `variants` (the server's SRM check expects those).
+   */
+  allocationVersion: z.number().int().min(0).max(2_147_483_647).optional(),
   /** The variants the code declares, in order; lets an unknown experiment be created. */
   variants: z.array(variantKey).min(2).max(50).optional(),
 });

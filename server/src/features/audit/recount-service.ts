@@ -18,9 +18,10 @@
  * 2. Its allocation version: the epoch in force at `received_at` (the highest version whose
  *    `started_at` is strictly before it; the lowest version when none is, as for the batch that
  *    created the experiment), unless the payload's `allocationVersion` is lower or equal and
- *    the variant was already an arm in it, which then wins. This is ingestion's rule ("the
+ *    the variant was already an arm in it, which then wins, or is 0 (the SDK assigned with equal
+ *    weights, having no configuration), which also wins. This is ingestion's rule ("the
  *    version the SDK claims, when the variant was an arm in it and it is not above the version
- *    at that time") with the version at that time read from the epochs.
+ *    at that time, or 0") with the version at that time read from the epochs.
  * 3. The first counted exposure per (experiment, visitor) in replay order is the visitor's: +1
  *    visitor for (variant, version). Within a batch the earliest `occurred_at` comes first, ties
  *    broken by `event_id` (byte order), as ingestion breaks them. A
@@ -260,11 +261,12 @@ export class StatsReplay {
     const claimed = event.allocationVersion;
     // A claimed version counts only if the variant was an arm in it.
     const version =
-      claimed !== null &&
-      claimed >= 1 &&
-      claimed <= inForce &&
-      timeline.hasVariant(event.variantKey, claimed)
-        ? claimed
+      claimed === 0 ||
+      (claimed !== null &&
+        claimed >= 1 &&
+        claimed <= inForce &&
+        timeline.hasVariant(event.variantKey, claimed))
+        ? (claimed as number)
         : inForce;
     const pair = timeline.experiment.id + SEP + event.visitorId;
     const winner = this.first.get(pair);

@@ -123,6 +123,14 @@ export class DecisionService {
     const keys = experiment.variants.map((v) => v.key);
     const epochs = await this.experiments.listEpochs(experiment.id);
     const allocationEpochs: AllocationEpoch[] = [];
+    // Version 0: visitors the SDK assigned with equal weights, before it had a configuration.
+    const unconfigured = stats.visitorsByVersion.get(0);
+    if (unconfigured) {
+      allocationEpochs.push({
+        weights: keys.map(() => 1 / keys.length),
+        visitors: keys.map((k) => unconfigured.get(k) ?? 0),
+      });
+    }
     for (const epoch of epochs) {
       const visitors = stats.visitorsByVersion.get(epoch.version);
       if (!visitors) continue;

@@ -260,13 +260,14 @@ export class IngestionService {
         tally.notCounted.push({ index, reason: 'unknown_variant' });
         continue;
       }
-      // The version the SDK assigned under, when the variant was already an arm in it; else
-      // the one in force.
+      // The version the SDK assigned under, when the variant was already an arm in it, or 0
+      // (equal weights, without configuration); else the one in force.
       const claimed = payload.allocationVersion;
       const arms = claimed === undefined ? 0 : (state.arms.get(experiment.id)?.get(claimed) ?? 0);
       const allocationVersion =
         claimed !== undefined &&
-        (claimed === experiment.allocationVersion ||
+        (claimed === 0 ||
+          claimed === experiment.allocationVersion ||
           (claimed < experiment.allocationVersion && variantIndex < arms))
           ? claimed
           : experiment.allocationVersion;
