@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   ClientToServerEvents,
   DecisionUpdated,
+  ExperimentSummary,
   ServerToClientEvents,
 } from '../src/realtime/contracts.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
@@ -93,9 +94,24 @@ describe('live decisions', () => {
     const pushed = new Promise<DecisionUpdated>((resolve) =>
       socket.once('decision:updated', resolve),
     );
+    // The project's room hears the same decision in short, for lists.
+    const lister = await client(apiKey);
+    await lister.emitWithAck('project:join', { projectId });
+    const summarized = new Promise<ExperimentSummary>((resolve) =>
+      lister.once('experiment:summarized', resolve),
+    );
     server.clock.advance(1000);
     await server.ingest(token, [exposure('v3', 'control'), conversion('v3')]);
     const update = await pushed;
+    expect(await summarized).toEqual({
+      experimentId: update.experimentId,
+      experimentKey: 'hero',
+      goal: update.goal,
+      status: update.decision.status,
+      srmDetected: false,
+      visitors: 3,
+      conversions: 2,
+    });
     expect(update.experimentKey).toBe('hero');
     expect(update.decision.variants.map((v) => [v.key, v.visitors, v.conversions])).toEqual([
       ['control', 2, 1],

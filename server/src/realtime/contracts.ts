@@ -64,6 +64,18 @@ export interface DecisionUpdated {
   readonly decision: Decision;
 }
 
+/** An experiment's latest decision in short, for lists (the project's room). */
+export interface ExperimentSummary {
+  readonly experimentId: string;
+  readonly experimentKey: string;
+  readonly goal: string | null;
+  /** The decision's status: collecting_data, keep_testing, ready_to_ship, … */
+  readonly status: string;
+  readonly srmDetected: boolean;
+  readonly visitors: number;
+  readonly conversions: number;
+}
+
 /** Who made a change, as watchers see it; null for the system (the bandit, ingestion). */
 export type ActorView = { readonly kind: 'user' | 'api_key'; readonly label: string } | null;
 
@@ -134,6 +146,8 @@ export interface ClientToServerEvents {
 export interface ServerToClientEvents {
   /** To the experiment's room. */
   'decision:updated': (update: DecisionUpdated) => void;
+  /** To the project's room, with each `decision:updated` (as often, at most). */
+  'experiment:summarized': (summary: ExperimentSummary) => void;
   /** To the project's room. */
   'experiment:created': (fact: { experiment: ExperimentView; by: ActorView }) => void;
   /** To the experiment's room and the project's room. */

@@ -16,6 +16,7 @@ import {
   type ActorView,
   type ClientToServerEvents,
   type DecisionUpdated,
+  type ExperimentSummary,
   EXPERIMENT_ROOM_PREFIX,
   type ExperimentState,
   type ExperimentView,
@@ -186,8 +187,13 @@ export function attachRealtime(
 
   // Each recomputed decision goes to the experiment's room: at most one per 100 ms per
   // experiment, and always the last one.
-  const decisions = new Coalescer<DecisionUpdated>(DECISION_PUSH_INTERVAL_MS, (id, update) =>
-    io.to(experimentRoom(id)).emit('decision:updated', update),
+  // The project's room hears a summary of each, for lists.
+  const decisions = new Coalescer<DecisionUpdated & { projectId: string }>(
+    DECISION_PUSH_INTERVAL_MS,
+    (id, { projectId, ...update }) => {
+      io.to(experimentRoom(id)).emit('decision:updated', update);
+      io.to(projectRoom(projectId)).emit('experiment:summarized', summaryOf(update));
+    },
   );
   const { events } = services;
   /** Disconnects the sockets, on any server, whose handshake data match. */
@@ -213,6 +219,7 @@ export function attachRealtime(
     ),
     events.on('decision:changed', (event) =>
       decisions.push(event.experimentId, {
+        projectId: event.projectId,
         experimentId: event.experimentId,
         experimentKey: event.experimentKey,
         goal: event.goal,
@@ -443,5 +450,19 @@ export function attachRealtime(
       await io.close();
       await disconnectAdapter();
     },
+  };
+}
+
+/** The short form of a decision that lists show. */
+function summaryOf(update: DecisionUpdated): ExperimentSummary {
+  const { variants } = update.decision;
+  return {
+    experimentId: update.experimentId,
+    experimentKey: update.experimentKey,
+    goal: update.goal,
+    status: update.decision.status,
+    srmDetected: update.decision.srm.detected,
+    visitors: variants.reduce((n, v) => n + v.visitors, 0),
+    conversions: variants.reduce((n, v) => n + v.conversions, 0),
   };
 }
