@@ -245,48 +245,72 @@ describe('createVibariant', () => {
     await b.flush();
     expect(other.events().map((e) => e.goal)).toEqual(['b-goal']);
 
-    // Two tabs of one project: each one's unsent events stay stored.
-    const down = recorder(() => Promise.reject(new TypeError('offline')));
+    // Two tabs of one project, the server down: each one's unsent events stay stored, and
+    // once it is back the tab still open sends those of the tab that was closed.
+    let up = false;
+    const flaky = recorder(() => (up ? ok() : Promise.reject(new TypeError('offline'))));
     const shared = memoryStorage();
-    const tabA = createVibariant({
-      ...options,
-      fetch: down.fetch,
-      storage: shared,
-      flushMs: 60_000,
-    });
-    const tabB = createVibariant({
-      ...options,
-      fetch: down.fetch,
-      storage: shared,
-      flushMs: 60_000,
-    });
+    const tab = () =>
+      createVibariant({ ...options, fetch: flaky.fetch, storage: shared, flushMs: 60_000 });
+    const tabA = tab();
+    const tabB = tab();
     tabA.track('from-a');
     tabB.track('from-b');
     expect(shared.get(QUEUE)).toContain('from-a');
     expect(shared.get(QUEUE)).toContain('from-b');
+    up = true; // tab A is gone
+    await tabB.flush();
+    expect(
+      flaky
+        .events()
+        .map((e) => e.goal)
+        .sort(),
+    ).toEqual(['from-a', 'from-b']);
+    expect(shared.get(QUEUE)).toBe('[]');
   });
 
   it('exposes again under a new identity or after consent, and survives damaged storage', async () => {
     const { fetch, events } = recorder();
-    const vb = createVibariant({ ...options, fetch, storage: memoryStorage(), consent: false });
+    const storage = memoryStorage();
+    const vb = createVibariant({ ...options, fetch, storage, consent: false });
     const variant = vb.getVariant('hero', ['a', 'b']);
-    vb.optIn();
-    vb.getVariant('hero', ['a', 'b']);
-    vb.identify('user-7');
-    expect(vb.getVariant('hero', ['a', 'b'])).toBe(variant); // the user keeps the variant
+    vb.optIn(); // the exposure refused without consent goes now
+    vb.identify('user-7'); // and again under the user's ID, without another getVariant
     vb.track('purchase');
     await vb.flush();
-    expect(events().map((e) => [e.type, e.visitorId === 'user-7'])).toEqual([
-      ['exposure', false],
-      ['exposure', true],
-      ['conversion', true],
+    expect(events().map((e) => [e.type, e.visitorId === 'user-7', e.variant])).toEqual([
+      ['exposure', false, variant],
+      ['exposure', true, variant],
+      ['conversion', true, undefined],
     ]);
+    expect(vb.getVariant('hero', ['a', 'b'])).toBe(variant); // the user keeps the variant
+
+    // Another project on the same site sees neither this project's user nor its opt-out.
+    vb.optOut();
+    const other = recorder();
+    const b = createVibariant({ ...options, token: 'vv_proj_b', fetch: other.fetch, storage });
+    expect(b.visitorId).not.toBe('user-7');
+    b.track('b-goal');
+    await b.flush();
+    expect(other.events()).toHaveLength(1);
+    // Text the server would drop is refused at once.
+    for (const call of [
+      () => b.track('sign\nup'),
+      () => b.track('x\ud800'),
+      () => b.identify('user\u0000x'),
+    ]) {
+      expect(call).toThrow(/^Vibariant: /);
+    }
 
     // What another version or a person left in storage does not break the page.
     for (const [key, value] of [
       ['vv:visitor', ''],
       ['vv:config:vv_proj_test', 'null'],
       ['vv:config:vv_proj_test', '{"experiments":null,"goals":7}'],
+      [
+        'vv:config:vv_proj_test',
+        '{"experiments":[null,{"key":"hero"},{"key":"hero","variants":["a","b"],"weights":null}],"goals":[1]}',
+      ],
       [QUEUE, '{}'],
       [QUEUE, '[null,{"id":3}]'],
       ['vv:assignments:vv_proj_test:v1', '{"hero":"a"}'],
@@ -306,11 +330,11 @@ describe('createVibariant', () => {
     // An event that cannot be sent is refused alone; the client goes on.
     const cycle: Record<string, unknown> = {};
     cycle.self = cycle;
-    expect(() => vb.capture('page_view', { path: cycle })).toThrow(/^Vibariant: /);
-    expect(() => vb.capture('page_view', { path: 'x'.repeat(30_000) })).toThrow(/^Vibariant: /);
-    vb.track('still-working');
-    await vb.flush();
-    expect(events().at(-1)).toMatchObject({ goal: 'still-working' });
+    expect(() => b.capture('page_view', { path: cycle })).toThrow(/^Vibariant: /);
+    expect(() => b.capture('page_view', { path: 'x'.repeat(30_000) })).toThrow(/^Vibariant: /);
+    b.track('still-working');
+    await b.flush();
+    expect(other.events().at(-1)).toMatchObject({ goal: 'still-working' });
   });
 
   it('works when storage throws, and sends nothing after opting out or in an automated browser', async () => {

@@ -98,6 +98,10 @@ describe('React bindings', () => {
       fireEvent.click(view.getByRole('button'));
       await new Promise((resolve) => setTimeout(resolve, 30));
     });
-    expect(events().map((e) => [e.type, e.goal])).toEqual([['conversion', 'signup']]);
+    // The exposure refused while consent was off goes out with consent, before the conversion.
+    expect(events().map((e) => [e.type, e.goal])).toEqual([
+      ['exposure', undefined],
+      ['conversion', 'signup'],
+    ]);
   });
 });

@@ -89,8 +89,8 @@ export interface Vibariant {
   capture(type: string, fields: Record<string, unknown>): void;
 }
 
+/** The anonymous visitor ID, shared by the site's projects; a user ID is kept per project. */
 const VISITOR_KEY = 'vv:visitor';
-const OPT_OUT_KEY = 'vv:optout';
 
 const randomId = (): string =>
   globalThis.crypto?.randomUUID?.() ??
@@ -101,14 +101,19 @@ const misuse = (message: string): never => {
   throw new TypeError(`Vibariant: ${message}`);
 };
 
+/**
+ * Text the server stores: no unpaired surrogate, and none of `refused` (default: control
+ * characters, as in goals; visitor IDs refuse only NUL).
+ */
+const storable = (text: string, refused = /[\0-\x1f\x7f]/) =>
+  !refused.test(text) &&
+  !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
 const validVisitorId = (id: unknown): id is string =>
-  typeof id === 'string' && id.length > 0 && id.length < 201;
-const checkVisitorId = (id: string): string =>
-  validVisitorId(id) ? id : misuse('visitorId: 1-200 chars');
+  typeof id === 'string' && id.length > 0 && id.length < 201 && storable(id, /\0/);
+const checkVisitorId = (id: string): string => (validVisitorId(id) ? id : misuse('bad visitorId'));
 // The core's EXPERIMENT_KEY_PATTERN, written out: its checks weigh too much here.
 const checkKey = (key: unknown) =>
-  (typeof key === 'string' && /^[\w.-]{1,64}$/.test(key)) ||
-  misuse(`key "${key}": 1-64 of A-Za-z0-9_.-`);
+  (typeof key === 'string' && /^[\w.-]{1,64}$/.test(key)) || misuse(`bad key ${key}`);
 
 /** A stored assignment: the variant, and the allocation version it was drawn under (0: equal weights). */
 type Assignment = [variant: string, allocationVersion: number];
@@ -122,20 +127,25 @@ type Assignment = [variant: string, allocationVersion: number];
  *   characters.
  */
 export function createVibariant(options: VibariantOptions): Vibariant {
-  if (!options.apiHost || !options.token) misuse('token, apiHost required');
+  if (!options.apiHost || !options.token) misuse('token and apiHost needed');
   const storage = options.storage ?? safeStorage();
   const host = options.apiHost.replace(/\/+$/, '');
   const token = encodeURIComponent(options.token);
-  const stored = storage.get(VISITOR_KEY);
+  const userKey = `vv:user:${token}`;
+  const optOutKey = `vv:optout:${token}`;
+  const anonymous = storage.get(VISITOR_KEY);
+  const user = storage.get(userKey);
   let visitorId = options.visitorId
     ? checkVisitorId(options.visitorId)
-    : validVisitorId(stored)
-      ? stored
-      : randomId();
-  storage.set(VISITOR_KEY, visitorId);
+    : validVisitorId(user)
+      ? user
+      : validVisitorId(anonymous)
+        ? anonymous
+        : randomId();
+  if (!validVisitorId(anonymous)) storage.set(VISITOR_KEY, visitorId);
   const automated = globalThis.navigator?.webdriver === true && options.allowBots !== true;
   let consent = options.consent ?? true;
-  const enabled = () => consent && !automated && storage.get(OPT_OUT_KEY) !== '1';
+  const enabled = () => consent && !automated && storage.get(optOutKey) !== '1';
 
   const transport = createTransport({
     url: `${host}/v1/events?token=${token}`,
@@ -155,21 +165,34 @@ export function createVibariant(options: VibariantOptions): Vibariant {
     } catch {
       // circular, or a BigInt: the length check below refuses it
     }
-    if (!json || json.length > 20_000) misuse(`${type}: not JSON or too long`);
+    if (!json || json.length > 20_000) misuse(`bad ${type} event`);
     transport.add(event);
     return true;
   };
   const doc = globalThis.document;
   if (doc) {
-    globalThis.addEventListener?.('pagehide', () => transport.flushOnHide());
+    globalThis.addEventListener('online', () => transport.flush());
+    globalThis.addEventListener('pagehide', () => transport.flushOnHide());
     doc.addEventListener('visibilitychange', () => {
       if (doc.visibilityState === 'hidden') transport.flushOnHide();
     });
   }
 
   const configKey = `vv:config:${token}`;
-  let config = readJson<CachedConfig>(storage, configKey, { etag: null, experiments: [] });
-  if (!Array.isArray(config.experiments)) config = { etag: null, experiments: [] };
+  /** A configuration with only well-formed experiments and goals (storage may hold anything). */
+  const clean = (c: Partial<CachedConfig>): CachedConfig => ({
+    etag: typeof c.etag === 'string' ? c.etag : null,
+    experiments: (Array.isArray(c.experiments) ? c.experiments : []).filter(
+      (e) =>
+        typeof e?.key === 'string' &&
+        Array.isArray(e.variants) &&
+        Array.isArray(e.weights) &&
+        e.weights.length === e.variants.length &&
+        e.weights.every((w: unknown) => typeof w === 'number'),
+    ),
+    goals: (Array.isArray(c.goals) ? c.goals : []).filter((g) => typeof g === 'string'),
+  });
+  let config = clean(readJson<Partial<CachedConfig>>(storage, configKey, {}));
   const ready = (async () => {
     // A server rendering pages has no use for it: assignments there use equal weights.
     const request = options.fetch ?? (doc && globalThis.fetch?.bind(globalThis));
@@ -180,8 +203,7 @@ export function createVibariant(options: VibariantOptions): Vibariant {
       });
       if (response.status !== 200) return; // 304: the cache is current; else keep it
       const body = (await response.json()) as Partial<CachedConfig>;
-      if (!Array.isArray(body.experiments)) return;
-      config = { ...body, experiments: body.experiments, etag: response.headers.get('etag') };
+      config = clean({ ...body, etag: response.headers.get('etag') });
       storage.set(configKey, JSON.stringify(config));
     } catch {
       // offline: the cached configuration stays
@@ -190,7 +212,14 @@ export function createVibariant(options: VibariantOptions): Vibariant {
 
   const assignmentsKey = () => `vv:assignments:${token}:${visitorId}`;
   const assignments = readJson<Record<string, Assignment>>(storage, assignmentsKey(), {});
-  const exposed = new Set<string>();
+  /** This page view's exposures, and which of them were sent under the current visitor ID. */
+  const exposures = new Map<string, Record<string, unknown>>();
+  const sent = new Set<string>();
+  /** Sends the exposures not sent yet (tracking was off, or the visitor ID changed). */
+  const expose = () => {
+    for (const [key, fields] of exposures)
+      if (!sent.has(key) && send('exposure', fields)) sent.add(key);
+  };
 
   /**
    * The visitor's variant and the allocation version it was drawn under: stored, else hashed
@@ -200,7 +229,7 @@ export function createVibariant(options: VibariantOptions): Vibariant {
     checkKey(experimentKey);
     variants.forEach(checkKey);
     if (variants.length < 2 || variants.length > 50 || new Set(variants).size < variants.length) {
-      misuse('variants: 2-50, distinct');
+      misuse('bad variants');
     }
     let assignment = assignments[experimentKey];
     if (!Array.isArray(assignment) || !variants.includes(assignment[0])) {
@@ -225,27 +254,25 @@ export function createVibariant(options: VibariantOptions): Vibariant {
       return visitorId;
     },
     get goals() {
-      return Array.isArray(config.goals) ? config.goals : [];
+      return config.goals ?? [];
     },
     peekVariant: (experimentKey, variants) => assign(experimentKey, variants)[0],
     getVariant(experimentKey, variants) {
       const [variant, allocationVersion] = assign(experimentKey, variants);
-      if (
-        !exposed.has(experimentKey) &&
-        send('exposure', {
+      if (!exposures.has(experimentKey)) {
+        exposures.set(experimentKey, {
           experiment: experimentKey,
           variant,
           variants: [...variants],
           allocationVersion,
-        })
-      ) {
-        exposed.add(experimentKey);
+        });
+        expose();
       }
       return variant;
     },
     track(goal, properties) {
-      if (!(typeof goal === 'string' && goal.length > 0 && goal.length < 129)) {
-        misuse('goal: 1-128 chars');
+      if (!(typeof goal === 'string' && goal.length > 0 && goal.length < 129 && storable(goal))) {
+        misuse('bad goal');
       }
       const experiment = properties?.experiment;
       if (experiment !== undefined) checkKey(experiment);
@@ -253,19 +280,21 @@ export function createVibariant(options: VibariantOptions): Vibariant {
     },
     identify(userId) {
       visitorId = checkVisitorId(userId);
-      storage.set(VISITOR_KEY, userId);
+      storage.set(userKey, userId);
       // The user keeps this page's variants, and is exposed to them under their own ID.
       storage.set(assignmentsKey(), JSON.stringify(assignments));
-      exposed.clear();
+      sent.clear();
+      expose();
     },
     flush: () => transport.flush(),
     optOut() {
-      storage.set(OPT_OUT_KEY, '1');
+      storage.set(optOutKey, '1');
       transport.clear();
     },
     optIn() {
       consent = true;
-      storage.remove(OPT_OUT_KEY);
+      storage.remove(optOutKey);
+      expose();
     },
     ready,
     capture: send,

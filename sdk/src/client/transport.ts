@@ -99,12 +99,13 @@ export function createTransport(options: TransportOptions): Transport {
   let failures = 0;
   let retryAt = 0;
 
-  /** Stores this tab's queue with the events other tabs stored meanwhile. */
-  const persist = () => {
+  /** Events other tabs stored and nobody here sent or holds. */
+  const others = () => {
     const mine = new Set(queue.map((e) => e.id));
-    const others = stored().filter((e) => !mine.has(e.id) && !done.has(e.id));
-    storage.set(key, JSON.stringify([...others, ...queue].slice(-maxQueued)));
+    return stored().filter((e) => !mine.has(e.id) && !done.has(e.id));
   };
+  /** Stores this tab's queue with the events other tabs stored meanwhile. */
+  const persist = () => storage.set(key, JSON.stringify([...others(), ...queue].slice(-maxQueued)));
   /** Removes the events of a sent request body from the queue. */
   const forget = (body: string) => {
     for (const e of (JSON.parse(body) as { events: SdkEvent[] }).events) done.add(e.id);
@@ -129,6 +130,8 @@ export function createTransport(options: TransportOptions): Transport {
       headers: { 'content-type': 'text/plain' },
     });
   const send = async () => {
+    // What another tab stored and did not send (it may have closed) goes too.
+    queue = [...others(), ...queue];
     let retryAfterMs = 0;
     for (const body of chunks(queue, FETCH_CHUNK_BYTES, Date.now())) {
       let response: Response | undefined;

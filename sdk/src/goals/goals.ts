@@ -24,44 +24,58 @@ const ident = (name: string): string | undefined => {
 };
 
 /**
- * A short, stable CSS selector of `element`: its ID, else its tag with up to two classes, under
- * its parents up to the nearest ID (at most four steps and `MAX_SELECTOR` characters, cut at a
- * step). Names are escaped, so any ID or class (`md:flex`, `w-1/2`) gives valid CSS. Returns ''
- * when the selector would not match the element (it is then not reported).
+ * A short, stable CSS selector of `element` that matches it alone: its ID, else its tag with up
+ * to two classes, under its parents up to the nearest ID (at most four steps and
+ * `MAX_SELECTOR` characters, cut at a step); where that matches other elements too, each step
+ * also says its position (`:nth-of-type`). Names are escaped, so any ID or class (`md:flex`,
+ * `w-1/2`) gives valid CSS. Returns '' when no such selector is found (nothing is reported).
  */
 export function selectorOf(element: Element): string {
-  let selector = '';
-  let node: Element | null = element;
-  for (let steps = 0; node && steps < 4; steps++) {
-    const id = node.id ? ident(node.id) : undefined;
-    const part = id
-      ? `#${id}`
-      : node.tagName.toLowerCase() +
-        [...node.classList]
-          .map(ident)
-          .filter(Boolean)
-          .slice(0, 2)
-          .map((c) => `.${c}`)
-          .join('');
-    const next = selector ? `${part} > ${selector}` : part;
-    if (next.length > MAX_SELECTOR) break;
-    selector = next;
-    if (id) break;
-    node = node.parentElement;
+  for (const numbered of [false, true]) {
+    let selector = '';
+    let node: Element | null = element;
+    for (let steps = 0; node && steps < 4; steps++) {
+      const id = node.id ? ident(node.id) : undefined;
+      const tag = node.tagName.toLowerCase();
+      const position = [...(node.parentElement?.children ?? [])]
+        .filter((sibling) => sibling.tagName === node?.tagName)
+        .indexOf(node);
+      const part = id
+        ? `#${id}`
+        : tag +
+          [...node.classList]
+            .map(ident)
+            .filter(Boolean)
+            .slice(0, 2)
+            .map((c) => `.${c}`)
+            .join('') +
+          (numbered && position >= 0 ? `:nth-of-type(${position + 1})` : '');
+      const next = selector ? `${part} > ${selector}` : part;
+      if (next.length > MAX_SELECTOR) break;
+      selector = next;
+      if (id) break;
+      node = node.parentElement;
+    }
+    try {
+      const found = element.ownerDocument.querySelectorAll(selector);
+      if (found.length === 1 && found[0] === element) return selector;
+    } catch {
+      // not valid CSS after all: try the next form
+    }
   }
-  try {
-    return element.matches(selector) ? selector : '';
-  } catch {
-    return '';
-  }
+  return '';
 }
 
-/** Visible text of an element, trimmed to 64 characters (never a field's value). */
+/**
+ * Visible text of an element, trimmed to 64 characters, whole ones (an emoji is never cut in
+ * two); never a field's value.
+ */
 const textOf = (element: Element): string =>
-  (element.getAttribute('aria-label') ?? element.textContent ?? '')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 64);
+  Array.from(
+    (element.getAttribute('aria-label') ?? element.textContent ?? '').replace(/\s+/g, ' ').trim(),
+  )
+    .slice(0, 64)
+    .join('');
 
 /**
  * How much an element looks like a conversion: its text or attributes say so (2), its link or
