@@ -7,6 +7,7 @@ import { assignmentRouter } from './features/assignment/assignment-router.js';
 import { ingestionRouter } from './features/ingestion/ingestion-router.js';
 import { requireCaller, requireProjectToken, resolveProjectAccess } from './http/auth.js';
 import { requireContentType } from './http/content-type.js';
+import { dashboard } from './http/dashboard.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { managementRouter } from './http/management-router.js';
 import { requestLog } from './http/request-log.js';
@@ -29,6 +30,8 @@ export interface AppOptions {
   /** Sign-in links per hour per client IP, and per email address. */
   readonly signInLinksPerIp: number;
   readonly signInLinksPerAddress: number;
+  /** The built dashboard (default: `client/dist` of this repository). */
+  readonly dashboardDir?: string | undefined;
 }
 
 /** Largest request body, in bytes. */
@@ -47,6 +50,9 @@ export function createApp(services: Services, options: AppOptions): Express {
     helmet({
       strictTransportSecurity: https,
       contentSecurityPolicy: { directives: { upgradeInsecureRequests: https ? [] : null } },
+      // Not helmet's no-referrer: with it, browsers send `Origin: null` on the sign-in form's
+      // post, which the same-origin check must refuse.
+      referrerPolicy: { policy: 'same-origin' },
     }),
   );
   app.use(requestLog(services.logger));
@@ -91,6 +97,7 @@ export function createApp(services: Services, options: AppOptions): Express {
   app.use('/api/projects/:projectId', resolveProjectAccess(services.accounts));
   app.use('/api', managementRouter(services));
 
+  app.use(dashboard(options.dashboardDir));
   app.use(notFoundHandler);
   app.use(errorHandler(services.logger));
   return app;

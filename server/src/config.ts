@@ -10,6 +10,8 @@ const environmentSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z.string().min(1).optional(),
   VIBARIANT_DATA_DIR: z.string().min(1).default('./.vibariant/data'),
+  /** The built dashboard; unset: `client/dist` of this repository. */
+  VIBARIANT_DASHBOARD_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Requests per minute on /v1, per project token and per client IP. */
   RATE_LIMIT_PER_TOKEN: positiveInt.default(1200),
@@ -45,6 +47,7 @@ export interface Config {
   /** Set: PostgreSQL through pg. Unset: the embedded PGlite under `dataDir`. */
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
+  readonly dashboardDir: string | undefined;
   readonly logLevel: string;
   readonly rateLimitPerToken: number;
   readonly rateLimitPerIp: number;
@@ -84,6 +87,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Relative to where `npm` was run (npm sets INIT_CWD), so `npm start` from the repository
     // root keeps its data in ./.vibariant/data there.
     dataDir: resolve(env.INIT_CWD ?? process.cwd(), e.VIBARIANT_DATA_DIR),
+    dashboardDir:
+      e.VIBARIANT_DASHBOARD_DIR &&
+      resolve(env.INIT_CWD ?? process.cwd(), e.VIBARIANT_DASHBOARD_DIR),
     logLevel: e.LOG_LEVEL,
     rateLimitPerToken: e.RATE_LIMIT_PER_TOKEN,
     rateLimitPerIp: e.RATE_LIMIT_PER_IP,

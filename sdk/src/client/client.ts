@@ -105,6 +105,7 @@ const misuse = (message: string): never => {
  * Text the server stores: no unpaired surrogate, and none of `refused` (default: control
  * characters, as in goals; visitor IDs refuse only NUL).
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
 const storable = (text: string, refused = /[\0-\x1f\x7f]/) =>
   !refused.test(text) &&
   !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);

@@ -1,0 +1,82 @@
+import type { BanditMode } from '@vibariant/stats';
+import { createResource, createSignal, Show } from 'solid-js';
+import { percent } from '../format.js';
+
+/** What the planner needs from the form. */
+export interface PlanRequest {
+  readonly variants: number;
+  readonly bandit: BanditMode;
+  readonly visitorsPerDay: number;
+}
+
+/**
+ * The planner's estimate at a traffic: days to a decision (median and 90th percentile) and the
+ * chance of shipping a worse variant, by simulating the decision rule (the engine's `plan`,
+ * loaded only on this screen). The base rate and lift are assumptions the person can change.
+ */
+export function PlannerEstimate(props: { readonly request: PlanRequest }) {
+  const [baseRate, setBaseRate] = createSignal(0.05);
+  const [lift, setLift] = createSignal(0.3);
+  const [estimate] = createResource(
+    () => ({ ...props.request, baseRate: baseRate(), lift: lift() }),
+    async (input) => {
+      if (!(input.visitorsPerDay > 0) || !(input.baseRate > 0 && input.baseRate < 1)) return null;
+      const { plan } = await import('@vibariant/stats');
+      return plan({
+        baseRate: input.baseRate,
+        lift: input.lift,
+        variants: input.variants,
+        visitorsPerDay: input.visitorsPerDay,
+        bandit: input.bandit,
+        simulations: 200,
+      });
+    },
+  );
+  const days = (d: number | null | undefined) =>
+    d == null ? 'more than the simulation allows' : d < 1 ? 'under a day' : `${Math.ceil(d)} days`;
+  return (
+    <section class="card" aria-labelledby="planner-title" aria-live="polite">
+      <h2 id="planner-title">How long will it take?</h2>
+      <div class="grid-form">
+        <label>
+          Current conversion rate
+          <input
+            type="number"
+            min="0.001"
+            max="0.99"
+            step="0.001"
+            value={baseRate()}
+            onChange={(e) => setBaseRate(Number(e.currentTarget.value))}
+          />
+        </label>
+        <label>
+          Improvement to detect (relative)
+          <input
+            type="number"
+            min="0"
+            max="10"
+            step="0.05"
+            value={lift()}
+            onChange={(e) => setLift(Number(e.currentTarget.value))}
+          />
+        </label>
+      </div>
+      <Show when={!estimate.loading} fallback={<p class="loading">Simulating…</p>}>
+        <Show
+          when={estimate()}
+          fallback={<p class="muted">Enter your traffic to see an estimate.</p>}
+        >
+          {(p) => (
+            <p data-testid="plan">
+              At {Math.round(props.request.visitorsPerDay)} visitors a day, a decision takes{' '}
+              <strong>{days(p().days.median)}</strong> typically ({days(p().days.p90)} for 9 in 10
+              experiments). The chance of shipping the worse variant is{' '}
+              <strong>{percent(p().wrongShipRate)}</strong>; {percent(p().shares.undecided, 0)} stay
+              undecided.
+            </p>
+          )}
+        </Show>
+      </Show>
+    </section>
+  );
+}

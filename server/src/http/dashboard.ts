@@ -1,0 +1,41 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import express, { type Router } from 'express';
+import { AppError } from '../errors/app-error.js';
+
+/** Where `npm run build -w client` puts the dashboard. */
+export const DEFAULT_DASHBOARD_DIR = join(import.meta.dirname, '..', '..', '..', 'client', 'dist');
+
+/** Paths the dashboard never answers: the API, sign-in, the SDK's routes and Socket.IO. */
+const SERVER_PATHS = /^\/(api|auth|v1|socket\.io|health)(\/|$)/;
+
+/**
+ * The built dashboard, from this origin: its hashed assets cached for a year, and `index.html`
+ * (never cached) for every other page a browser asks for, so that links into the app work. When
+ * the dashboard is not built, a browser asking for a page gets a 404 saying how to build it.
+ */
+export function dashboard(dir: string = DEFAULT_DASHBOARD_DIR): Router {
+  const router = express.Router();
+  const index = join(dir, 'index.html');
+  router.use(
+    '/assets',
+    express.static(join(dir, 'assets'), { immutable: true, maxAge: '365d', index: false }),
+  );
+  router.get('/{*path}', (req, res, next) => {
+    if (SERVER_PATHS.test(req.path) || !req.accepts('html')) {
+      next();
+      return;
+    }
+    if (!existsSync(index)) {
+      throw new AppError(
+        404,
+        'dashboard_not_built',
+        'The dashboard is not built: run `npm run build -w client` (npm start does it first)',
+        { path: req.path },
+      );
+    }
+    res.set('cache-control', 'no-cache');
+    res.sendFile(index);
+  });
+  return router;
+}
