@@ -1,5 +1,5 @@
-import { defineConfig } from 'vite';
 import solid from 'vite-plugin-solid';
+import { defineConfig } from 'vitest/config';
 
 /** Where `npm run dev` sends API, sign-in and Socket.IO requests (the server's `npm start`). */
 const api = process.env.VIBARIANT_API ?? 'http://127.0.0.1:4000';
@@ -17,4 +17,6 @@ export default defineConfig({
     },
   },
   build: { target: 'es2022', sourcemap: true },
+  // Unit tests of the dashboard's own logic; its screens are tested in chromium (e2e/).
+  test: { environment: 'node', include: ['test/**/*.test.ts'] },
 });

@@ -8,16 +8,21 @@ export const SDK_DIST = join(import.meta.dirname, '..', '..', 'sdk', 'dist');
 export const PAGES_DIST = join(import.meta.dirname, '..', '.build');
 
 /**
- * Global setup: builds the SDK with its own tsup configuration (what `npm run build -w sdk`
- * makes), then bundles the test pages against that build, as an app's bundler would.
+ * Global setup: builds the SDK with its own tsup configuration and the dashboard with Vite (what
+ * `npm start` builds), then bundles the test pages against the SDK's build, as an app's bundler
+ * would.
  */
 export async function setup(): Promise<void> {
-  execFileSync('npm', ['run', 'build', '--silent', '-w', '@vibariant/sdk'], {
-    cwd: join(import.meta.dirname, '..', '..'),
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  for (const workspace of ['@vibariant/sdk', '@vibariant/client']) {
+    execFileSync('npm', ['run', 'build', '--silent', '-w', workspace], {
+      cwd: join(import.meta.dirname, '..', '..'),
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  }
   await build({
-    entryPoints: [join(import.meta.dirname, '..', 'pages', 'react-app.tsx')],
+    entryPoints: ['react-app.tsx', 'landing.tsx'].map((page) =>
+      join(import.meta.dirname, '..', 'pages', page),
+    ),
     outdir: PAGES_DIST,
     bundle: true,
     format: 'esm',

@@ -1,8 +1,11 @@
-import { createResource, createSignal, For, Show } from 'solid-js';
+import { createResource, createSignal, For, onCleanup, Show } from 'solid-js';
 import { projectApi } from '../api/http.js';
 import type { Goal } from '../api/types.js';
 import { count } from '../format.js';
 import { onLive } from '../realtime/hooks.js';
+
+/** Longest wait before new goals and counts show. */
+const REFRESH_MS = 2_000;
 
 /**
  * The project's goals: those the SDK detected (with the element's text and how often they were
@@ -18,6 +21,16 @@ export function GoalPanel(props: {
   );
   const [error, setError] = createSignal<string>();
   onLive('goal:updated', () => void refetch());
+  // New candidates and counts come with new events: read again at most every 2 s while the
+  // project's decisions move.
+  let due: ReturnType<typeof setTimeout> | undefined;
+  onLive('experiment:summarized', () => {
+    due ??= setTimeout(() => {
+      due = undefined;
+      void refetch();
+    }, REFRESH_MS);
+  });
+  onCleanup(() => clearTimeout(due));
 
   const verdict = async (goal: Goal, action: 'confirm' | 'reject') => {
     setError(undefined);
