@@ -49,8 +49,10 @@ describeInBrowser('the dashboard in chromium', () => {
     await setup.fill('#project-name', 'Landing page');
     await setup.getByRole('button', { name: 'Create project' }).click();
     await setup.waitForURL(/\/projects\/[^/]+\/setup$/);
-    const token = (await setup.getByTestId('project-token').textContent()) ?? '';
-    expect(token).toMatch(/^vv_proj_/);
+    await poll(() => setup.getByTestId('project-token').textContent()).toMatch(
+      /^vv_proj_[\w-]{8,}$/,
+    );
+    const token = (await setup.getByTestId('project-token').textContent()) as string;
     await poll(() => setup.getByTestId('first-event').textContent()).toContain('Waiting');
     await shot(setup, 'set-up-waiting');
     const projectUrl = setup.url().replace(/\/setup$/, '');
@@ -181,6 +183,22 @@ describeInBrowser('the dashboard in chromium', () => {
     await shot(adaPage, 'presence-ada');
     await shot(boPage, 'presence-bo');
 
+    // Bo's connection drops and comes back: his page rejoins and keeps up.
+    await bo.setOffline(true);
+    await poll(() => boPage.locator('.dot.off').count()).toBe(1);
+    await bo.setOffline(false);
+    await poll(() => boPage.locator('.dot.on').count()).toBe(1);
+
+    // A note that looks like HTML is shown as text, to both.
+    const hostile = '<img src=x onerror="window.pwned=1">Looks <b>bold</b>';
+    await adaPage.getByLabel('Add a note').fill(hostile);
+    await adaPage.getByRole('button', { name: 'Add note' }).click();
+    await boPage.locator('.note-body', { hasText: 'Looks <b>bold</b>' }).waitFor();
+    expect(
+      await boPage.evaluate(() => (window as unknown as { pwned?: number }).pwned),
+    ).toBeUndefined();
+    expect(await boPage.locator('.note-body img').count()).toBe(0);
+
     await adaPage.getByRole('button', { name: 'Confirm goal Buy now' }).click();
     await poll(() => boPage.locator('li[data-goal="click:#buy"]').getAttribute('data-status')).toBe(
       'confirmed',
@@ -260,7 +278,17 @@ async function visit(i: number): Promise<void> {
   await main.waitFor();
   const variant = (await main.getAttribute('data-variant')) as string;
   if (chance(i) < (CLICK_RATE[variant] ?? 0)) await page.click('#cta');
+  const visitorId = await page.evaluate(() => localStorage.getItem('vv:visitor') as string);
   await page.goto('about:blank');
+  // A browser that quits at once may drop a beacon still in flight (a person's browser keeps
+  // running): the visitor leaves once the server has their exposure.
+  await poll(async () => {
+    const rows = await env.server.db
+      .knex('exposures')
+      .where({ visitor_id: visitorId })
+      .count({ n: '*' });
+    return Number(rows[0]?.n);
+  }).toBe(1);
   await context.close();
 }
 

@@ -44,6 +44,8 @@ const momentOf = (takenAt: string, decision: SnapshotView['decision']): Moment =
 
 /** Moments kept for the history charts (live updates keep one per second, the last). */
 const MAX_LIVE_MOMENTS = 2_000;
+/** Snapshots read when the page opens (the API's most). */
+const MAX_HISTORY = 1_000;
 
 /**
  * An experiment, live: the decision and its recommendation, the variants, the posterior
@@ -84,8 +86,20 @@ export function ExperimentPage() {
           decision: joined.decision,
           moments: joined.snapshots.map((s) => momentOf(s.takenAt, s.decision)),
         });
+        void loadHistory(key);
       })
       .catch((error: Error) => setMissing(error.message));
+  };
+  /** The longer history (the room's state has the last 100 snapshots): up to 1,000 of them. */
+  const loadHistory = async (key: string) => {
+    const { decisions } = await projectApi<{ decisions: SnapshotView[] }>(
+      projectId(),
+      'GET',
+      `/experiments/${encodeURIComponent(key)}/decisions?limit=${MAX_HISTORY}`,
+    );
+    const older = decisions.map((d) => momentOf(d.takenAt, d.decision)).sort((a, b) => a.t - b.t);
+    const last = older.at(-1)?.t ?? 0;
+    setState('moments', (live) => [...older, ...live.filter((m) => m.t > last)]);
   };
   inRoom(
     join,

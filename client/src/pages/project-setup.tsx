@@ -92,10 +92,19 @@ export function ProjectSetupPage() {
   return (
     <>
       <h1>Set up your app</h1>
-      <p>
-        Your project token is <code data-testid="project-token">{token()}</code>. It is public: it
-        only sends events and reads the configuration.
-      </p>
+      <Show when={tokens()} fallback={<p class="loading">Loading your project token…</p>}>
+        <Show
+          when={tokens()?.[0]}
+          fallback={<p role="alert">This project has no active token: create one in Settings.</p>}
+        >
+          {(active) => (
+            <p>
+              Your project token is <code data-testid="project-token">{active().token}</code>. It is
+              public: it only sends events and reads the configuration.
+            </p>
+          )}
+        </Show>
+      </Show>
       <div role="tablist" aria-label="How you build your app" class="tabs">
         <For each={FLAVOURS}>
           {(f) => (
