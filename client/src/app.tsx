@@ -1,7 +1,8 @@
 import { Navigate, Route, Router, useNavigate } from '@solidjs/router';
-import { createEffect, type JSX, Match, Switch } from 'solid-js';
+import { createEffect, ErrorBoundary, type JSX, Match, Switch } from 'solid-js';
+import { Failure } from './components/failure.js';
 import { ProjectLayout } from './components/project-layout.js';
-import { ExperimentPage } from './pages/experiment.js';
+import { ExperimentRoute } from './pages/experiment.js';
 import { ExperimentsPage } from './pages/experiments.js';
 import { LiveEventsPage } from './pages/live-events.js';
 import { NewExperimentPage } from './pages/new-experiment.js';
@@ -23,7 +24,11 @@ function SignedIn(props: { children?: JSX.Element }) {
       <Match when={session.me.error}>
         <p role="alert">The server cannot be reached. Reload the page to try again.</p>
       </Match>
-      <Match when={session.me()}>{props.children}</Match>
+      <Match when={session.me()}>
+        <ErrorBoundary fallback={(error) => <Failure error={error} />}>
+          {props.children}
+        </ErrorBoundary>
+      </Match>
     </Switch>
   );
 }
@@ -39,7 +44,7 @@ export function App() {
           <Route path="/" component={ExperimentsPage} />
           <Route path="/setup" component={ProjectSetupPage} />
           <Route path="/experiments/new" component={NewExperimentPage} />
-          <Route path="/experiments/:key" component={ExperimentPage} />
+          <Route path="/experiments/:key" component={ExperimentRoute} />
           <Route path="/live" component={LiveEventsPage} />
           <Route path="/notifications" component={NotificationsPage} />
           <Route path="/settings" component={SettingsPage} />

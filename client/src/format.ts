@@ -14,6 +14,12 @@ export function points(x: number, digits = 1): string {
   return `${x > 0 ? '+' : ''}${value} pp`;
 }
 
+/** A size in conversion-rate units, in percentage points: 0.0123 -> "1.23 pp" (expected loss). */
+export function pp(x: number, digits = 2): string {
+  if (!Number.isFinite(x)) return '–';
+  return `${(x * 100).toFixed(digits)} pp`;
+}
+
 /** An interval of rates: [0.01, 0.2] -> "1.0% – 20.0%". */
 export function interval([lo, hi]: readonly [number, number] | readonly number[]): string {
   return `${percent(lo as number)} – ${percent(hi as number)}`;

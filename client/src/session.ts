@@ -1,6 +1,7 @@
 import { createResource } from 'solid-js';
-import { ApiError, request } from './api/http.js';
+import { ApiError, request, whenSignedOut } from './api/http.js';
 import type { Me } from './api/types.js';
+import { closeLiveSocket } from './realtime/socket.js';
 
 /** Who is signed in (undefined while loading, null when nobody is). */
 const [me, { refetch, mutate }] = createResource(async (): Promise<Me | null> => {
@@ -14,8 +15,24 @@ const [me, { refetch, mutate }] = createResource(async (): Promise<Me | null> =>
 
 export const session = { me, reload: refetch };
 
-/** Signs out here and at the server. */
+/** The dashboard's tabs tell each other when one signs out. */
+const tabs =
+  typeof BroadcastChannel === 'function' ? new BroadcastChannel('vibariant-session') : null;
+
+/** The session is over in this tab: no live connection, and the sign-in page (see `App`). */
+function ended(): void {
+  closeLiveSocket();
+  mutate(null);
+}
+
+whenSignedOut(ended);
+tabs?.addEventListener('message', (event) => {
+  if (event.data === 'signed-out') ended();
+});
+
+/** Signs out here, at the server, and in the dashboard's other tabs. */
 export async function signOut(): Promise<void> {
   await request('POST', '/auth/logout').catch(() => undefined);
-  mutate(null);
+  tabs?.postMessage('signed-out');
+  ended();
 }

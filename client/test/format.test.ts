@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alignDensities } from '../src/components/charts/density-chart.js';
+import { alignDensities } from '../src/components/charts/align-densities.js';
 import { describeNotification, interval, percent, points, statusLabel } from '../src/format.js';
 
 describe('numbers as the dashboard writes them', () => {

@@ -169,7 +169,8 @@ describeInBrowser('the dashboard in chromium', () => {
     await adaPage.getByText('bo@example.com invited as member').waitFor();
     const bo = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const boPage = await bo.newPage();
-    await openEmailedLink(boPage, 'bo@example.com');
+    await openEmailedLink(boPage, 'bo@example.com', `/projects/${projectId}`);
+    await boPage.getByRole('heading', { name: 'Experiments' }).waitFor();
 
     const experimentUrl = `${env.server.url}/projects/${projectId}/experiments/pricing`;
     for (const page of [adaPage, boPage]) {
@@ -208,6 +209,35 @@ describeInBrowser('the dashboard in chromium', () => {
     // Bo leaves: Ada sees it.
     await bo.close();
     await poll(() => adaPage.getByTestId('presence').textContent()).toContain('Only you');
+
+    // Ada moves to another project: what happens in this one stays out of it.
+    const other = await adaPage.evaluate(async () => {
+      const csrf = decodeURIComponent(document.cookie.match(/vv_csrf=([^;]+)/)?.[1] ?? '');
+      const response = await fetch('/api/projects', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+        body: JSON.stringify({ name: 'Other' }),
+      });
+      return ((await response.json()) as { project: { id: string } }).project.id;
+    });
+    await adaPage.goto(`${env.server.url}/projects/${projectId}`);
+    await adaPage.locator('tr[data-experiment="pricing"]').waitFor();
+    await adaPage.getByRole('link', { name: 'Vibariant' }).click();
+    await adaPage.getByRole('link', { name: 'Other' }).click();
+    await adaPage.getByText('No experiment yet').waitFor();
+    await env.server.ingest(token, [
+      {
+        type: 'exposure',
+        id: 'p4',
+        visitorId: 'p4',
+        experiment: 'elsewhere',
+        variant: 'a',
+        variants: ['a', 'b'],
+      },
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await adaPage.locator('tr[data-experiment="elsewhere"]').count()).toBe(0);
+    expect(adaPage.url()).toContain(other);
     await ada.close();
   });
 });
@@ -237,16 +267,19 @@ async function signIn(context: BrowserContext, email: string): Promise<Page> {
   await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
   await page.getByText('Check your inbox').waitFor();
   await openEmailedLink(page, email);
+  await page.getByRole('heading', { name: 'Projects' }).waitFor();
   return page;
 }
 
-/** Opens the link of the next mail to `email` (its host is the public URL's) and uses it. */
-async function openEmailedLink(page: Page, email: string): Promise<void> {
+/**
+ * Opens the link of the next mail to `email` (its host is the public URL's) and uses it; lands
+ * on `landing` (the projects; an invitation's project).
+ */
+async function openEmailedLink(page: Page, email: string, landing = '/'): Promise<void> {
   const token = await linkTokenFromMail(env.mailbox, email);
   await page.goto(`${env.server.url}/auth/magic-link/verify?token=${token}`);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${env.server.url}/`);
-  await page.getByRole('heading', { name: 'Projects' }).waitFor();
+  await page.waitForURL(`${env.server.url}${landing}`);
 }
 
 /** The landing page of the user's site, with the SDK's React build and the project's token. */

@@ -104,6 +104,7 @@ describe('live decisions', () => {
     await server.ingest(token, [exposure('v3', 'control'), conversion('v3')]);
     const update = await pushed;
     expect(await summarized).toEqual({
+      projectId,
       experimentId: update.experimentId,
       experimentKey: 'hero',
       goal: update.goal,
@@ -119,6 +120,19 @@ describe('live decisions', () => {
     ]);
     expect(update.decision.variants[0]?.density).toBeDefined();
     expect(heardByStranger).toEqual([]);
+
+    // Left (the dashboard moved to another project): nothing more of this one.
+    const afterLeaving: ExperimentSummary[] = [];
+    expect((await lister.emitWithAck('project:leave', { projectId })).ok).toBe(true);
+    lister.on('experiment:summarized', (s) => afterLeaving.push(s));
+    const next = new Promise<DecisionUpdated>((resolve) =>
+      socket.once('decision:updated', resolve),
+    );
+    server.clock.advance(1000);
+    await server.ingest(token, [exposure('v4', 'bold')]);
+    await next;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(afterLeaving).toEqual([]);
   });
 
   it('coalesces pushes under load to at most one per 100 ms, ending on the last state', async () => {

@@ -288,6 +288,13 @@ describe('teams', () => {
     const p = `/api/projects/${projectId}`;
     const on = await owner.fetch('PUT', `${p}/members/me/notifications`, { json: { email: true } });
     expect(on.body).toEqual({ email: true });
+    // Each member reads their own choice back.
+    expect((await owner.fetch('GET', `${p}/members/me/notifications`)).body).toEqual({
+      email: true,
+    });
+    expect((await quiet.fetch('GET', `${p}/members/me/notifications`)).body).toEqual({
+      email: false,
+    });
     const bad = await quiet.fetch('PUT', `${p}/members/me/notifications`, {
       json: { email: 'yes' },
     });

@@ -25,6 +25,12 @@ function csrfToken(): string | undefined {
 }
 
 let refreshing: Promise<boolean> | undefined;
+let signedOut: (() => void) | undefined;
+
+/** Calls `handler` when the session is gone for good (ended elsewhere, or expired). */
+export function whenSignedOut(handler: () => void): void {
+  signedOut = handler;
+}
 
 /** Renews the session once for every request that found it expired at the same time. */
 function refreshSession(): Promise<boolean> {
@@ -62,6 +68,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   if (response.status === 401 && path !== '/auth/refresh' && (await refreshSession())) {
     response = await send();
   }
+  if (response.status === 401 && path !== '/auth/me') signedOut?.();
   if (response.status === 204) return undefined as T;
   const text = await response.text();
   const parsed = text ? (JSON.parse(text) as unknown) : undefined;

@@ -1,6 +1,6 @@
 import { createSignal, For, Show } from 'solid-js';
 import { projectApi } from '../api/http.js';
-import type { Experiment, ExperimentView } from '../api/types.js';
+import type { Experiment, ExperimentView, Thresholds } from '../api/types.js';
 
 /** The lifecycle actions an experiment in `status` allows. */
 const ACTIONS: Record<string, { action: string; label: string }[]> = {
@@ -39,6 +39,8 @@ export function ExperimentControls(props: {
   readonly projectId: string;
   readonly experiment: ExperimentView;
   readonly details: Experiment | undefined;
+  /** The thresholds the decision used (defaults included), shown where a field is empty. */
+  readonly inForce?: { readonly [K in keyof Thresholds]-?: number | null } | undefined;
 }) {
   const [error, setError] = createSignal<{ message: string; field?: string | undefined }>();
   const [saved, setSaved] = createSignal(false);
@@ -103,6 +105,7 @@ export function ExperimentControls(props: {
       <input
         name={name}
         value={fields()[name]}
+        placeholder={text(props.inForce?.[name as keyof Thresholds])}
         inputMode="decimal"
         aria-describedby={`${name}-hint`}
       />
@@ -132,7 +135,7 @@ export function ExperimentControls(props: {
           {input(
             'minVisitorsPerVariant',
             'Minimum visitors per variant',
-            'Before any call (default 100).',
+            'Before any call. Empty: the value in force, shown in grey.',
           )}
           {input(
             'lossThreshold',

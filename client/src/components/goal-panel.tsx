@@ -71,8 +71,8 @@ export function GoalPanel(props: {
                     {goal.status === 'candidate' ? 'Detected' : 'Confirmed'}
                   </span>
                   <div class="muted small">
-                    <code>{goal.key}</code> · {count(goal.convertedVisitors ?? 0)} converted
-                    visitors · {count(goal.events)} events
+                    <code>{goal.key}</code> · {count(goal.convertedVisitors ?? 0)} conversions in
+                    experiments · {count(goal.events)} events
                   </div>
                 </div>
                 <Show when={goal.status === 'candidate'}>

@@ -1,6 +1,24 @@
-import type { BanditMode } from '@vibariant/stats';
+import type { BanditMode, Plan } from '@vibariant/stats';
 import { createResource, createSignal, Show } from 'solid-js';
 import { percent } from '../format.js';
+
+/** Most variants the planner simulates. */
+const MAX_PLANNED_VARIANTS = 20;
+
+/** Why no estimate can be made for these inputs, or undefined. */
+function problemWith(input: PlanRequest & { baseRate: number; lift: number }): string | undefined {
+  if (!(input.visitorsPerDay > 0)) return 'Enter your traffic to see an estimate.';
+  if (input.variants > MAX_PLANNED_VARIANTS) {
+    return `The planner simulates at most ${MAX_PLANNED_VARIANTS} variants.`;
+  }
+  if (!(input.baseRate > 0 && input.baseRate < 1)) {
+    return 'The conversion rate must be between 0 and 1, such as 0.05.';
+  }
+  if (!(input.lift >= 0.05 && input.baseRate * (1 + input.lift) < 1)) {
+    return 'The improvement must be at least 0.05 (5%), and keep the rate under 1.';
+  }
+  return undefined;
+}
 
 /** What the planner needs from the form. */
 export interface PlanRequest {
@@ -19,17 +37,24 @@ export function PlannerEstimate(props: { readonly request: PlanRequest }) {
   const [lift, setLift] = createSignal(0.3);
   const [estimate] = createResource(
     () => ({ ...props.request, baseRate: baseRate(), lift: lift() }),
-    async (input) => {
-      if (!(input.visitorsPerDay > 0) || !(input.baseRate > 0 && input.baseRate < 1)) return null;
+    async (input): Promise<{ plan?: Plan; problem?: string }> => {
+      const problem = problemWith(input);
+      if (problem) return { problem };
       const { plan } = await import('@vibariant/stats');
-      return plan({
-        baseRate: input.baseRate,
-        lift: input.lift,
-        variants: input.variants,
-        visitorsPerDay: input.visitorsPerDay,
-        bandit: input.bandit,
-        simulations: 200,
-      });
+      try {
+        return {
+          plan: plan({
+            baseRate: input.baseRate,
+            lift: input.lift,
+            variants: input.variants,
+            visitorsPerDay: input.visitorsPerDay,
+            bandit: input.bandit,
+            simulations: 200,
+          }),
+        };
+      } catch (error) {
+        return { problem: (error as Error).message };
+      }
     },
   );
   const days = (d: number | null | undefined) =>
@@ -53,7 +78,7 @@ export function PlannerEstimate(props: { readonly request: PlanRequest }) {
           Improvement to detect (relative)
           <input
             type="number"
-            min="0"
+            min="0.05"
             max="10"
             step="0.05"
             value={lift()}
@@ -62,10 +87,10 @@ export function PlannerEstimate(props: { readonly request: PlanRequest }) {
         </label>
       </div>
       <Show when={!estimate.loading} fallback={<p class="loading">Simulating…</p>}>
-        <Show
-          when={estimate()}
-          fallback={<p class="muted">Enter your traffic to see an estimate.</p>}
-        >
+        <Show when={estimate()?.problem}>
+          <p class="muted">{estimate()?.problem}</p>
+        </Show>
+        <Show when={estimate()?.plan}>
           {(p) => (
             <p data-testid="plan">
               At {Math.round(props.request.visitorsPerDay)} visitors a day, a decision takes{' '}

@@ -2,8 +2,12 @@ import { A, type RouteSectionProps, useParams } from '@solidjs/router';
 import {
   type Accessor,
   createContext,
+  createEffect,
   createResource,
   createSignal,
+  ErrorBoundary,
+  on,
+  onCleanup,
   Show,
   useContext,
 } from 'solid-js';
@@ -13,6 +17,7 @@ import { describeNotification } from '../format.js';
 import { inRoom, onLive } from '../realtime/hooks.js';
 import { command, liveSocket } from '../realtime/socket.js';
 import { session } from '../session.js';
+import { Failure } from './failure.js';
 import { showToast, Toasts } from './toasts.js';
 import { TopBar } from './top-bar.js';
 
@@ -53,18 +58,35 @@ export function ProjectLayout(props: RouteSectionProps) {
       id,
       'GET',
       '/notifications',
-    );
+    ).catch(() => ({ notifications: [] as Notification[] }));
     setUnread(notifications.filter((n) => n.readAt === null).length);
   });
 
+  // The project's room: joined for this project, left when the dashboard moves to another one
+  // or away; joined again after a reconnection.
   const socket = liveSocket();
   const [connected, setConnected] = createSignal(socket.connected);
-  inRoom(() => {
+  let joined: string | undefined;
+  const leave = () => {
+    if (joined) void command('project:leave', { projectId: joined }).catch(() => undefined);
+    joined = undefined;
+  };
+  const join = () => {
     setConnected(true);
-    void command('project:join', { projectId: projectId() }).catch(() => undefined);
-  });
-  socket.on('disconnect', () => setConnected(false));
+    if (joined !== projectId()) leave();
+    joined = projectId();
+    void command('project:join', { projectId: joined }).catch(() => undefined);
+  };
+  inRoom(join, leave);
+  createEffect(on(projectId, () => socket.connected && join(), { defer: true }));
+  const disconnected = () => {
+    setConnected(false);
+    joined = undefined; // a new connection starts in no room
+  };
+  socket.on('disconnect', disconnected);
+  onCleanup(() => socket.off('disconnect', disconnected));
   onLive('notification:created', (n: NotificationView) => {
+    if (n.projectId !== projectId()) return;
     setUnread(unread() + 1);
     showToast(describeNotification(n), n.kind === 'srm_detected' ? 'warn' : 'good');
   });
@@ -73,7 +95,9 @@ export function ProjectLayout(props: RouteSectionProps) {
   return (
     <ProjectContext.Provider value={{ projectId, project, role, unread, setUnread, connected }}>
       <TopBar>
-        <span class="project-name">{project()?.name ?? ''}</span>
+        <span class="project-name" title={project()?.name ?? ''}>
+          {project()?.name ?? ''}
+        </span>
         <nav aria-label="Project">
           <A href={base()} end>
             Experiments
@@ -98,7 +122,13 @@ export function ProjectLayout(props: RouteSectionProps) {
           <span class="visually-hidden">{connected() ? 'Live' : 'Reconnecting'}</span>
         </span>
       </TopBar>
-      <main class="page">{props.children}</main>
+      <main class="page">
+        <Show when={!project.error} fallback={<Failure error={project.error} />}>
+          <ErrorBoundary fallback={(error) => <Failure error={error} />}>
+            {props.children}
+          </ErrorBoundary>
+        </Show>
+      </main>
       <Toasts />
     </ProjectContext.Provider>
   );

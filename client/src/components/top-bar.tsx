@@ -1,32 +1,12 @@
 import { A, useNavigate } from '@solidjs/router';
-import { createSignal, type JSX, Show } from 'solid-js';
-import { closeLiveSocket } from '../realtime/socket.js';
+import { type JSX, Show } from 'solid-js';
 import { session, signOut } from '../session.js';
-
-type Theme = 'light' | 'dark';
-const THEME_KEY = 'vibariant:theme';
-
-function initialTheme(): Theme {
-  const saved = localStorage.getItem(THEME_KEY);
-  if (saved === 'light' || saved === 'dark') return saved;
-  return matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
-}
-
-const [theme, setTheme] = createSignal<Theme>(initialTheme());
-document.documentElement.dataset.theme = theme();
-
-function toggleTheme() {
-  const next = theme() === 'dark' ? 'light' : 'dark';
-  setTheme(next);
-  localStorage.setItem(THEME_KEY, next);
-  document.documentElement.dataset.theme = next;
-}
+import { theme, toggleTheme } from '../theme.js';
 
 /** The bar above every page: the brand, what `children` adds, the theme and the person. */
 export function TopBar(props: { children?: JSX.Element }) {
   const navigate = useNavigate();
   const leave = async () => {
-    closeLiveSocket();
     await signOut();
     navigate('/sign-in');
   };

@@ -1,6 +1,6 @@
 import { For } from 'solid-js';
 import type { Decision } from '../api/types.js';
-import { count, interval, percent } from '../format.js';
+import { count, interval, percent, pp } from '../format.js';
 import { colourOf } from './charts/uplot-chart.js';
 
 /**
@@ -59,7 +59,7 @@ export function VariantTable(props: {
                 {percent(v.mean)} <span class="muted small">{interval(v.ci95)}</span>
               </td>
               <td class="num">{percent(v.pBest)}</td>
-              <td class="num">{percent(v.expectedLoss, 2)}</td>
+              <td class="num">{pp(v.expectedLoss)}</td>
               <td class="num">{percent(props.weights[i()] ?? v.allocation, 0)}</td>
             </tr>
           )}

@@ -21,7 +21,7 @@ import { Presence } from '../components/presence.js';
 import { useProject } from '../components/project-layout.js';
 import { ProxyPanel } from '../components/proxy-panel.js';
 import { VariantTable } from '../components/variant-table.js';
-import { percent } from '../format.js';
+import { percent, pp } from '../format.js';
 import { inRoom, onLive } from '../realtime/hooks.js';
 import { command } from '../realtime/socket.js';
 import { session } from '../session.js';
@@ -86,7 +86,7 @@ export function ExperimentPage() {
           decision: joined.decision,
           moments: joined.snapshots.map((s) => momentOf(s.takenAt, s.decision)),
         });
-        void loadHistory(key);
+        void loadHistory(key).catch(() => undefined); // the last 100 are shown meanwhile
       })
       .catch((error: Error) => setMissing(error.message));
   };
@@ -210,7 +210,7 @@ export function ExperimentPage() {
                         label="Expected loss over time"
                         keys={keys()}
                         points={series((v) => v.expectedLoss)}
-                        format={(x) => percent(x, 2)}
+                        format={(x) => pp(x)}
                       />
                     </section>
                     <section class="card">
@@ -235,6 +235,7 @@ export function ExperimentPage() {
               projectId={projectId()}
               experiment={experiment()}
               details={details()}
+              inForce={state.decision?.thresholds}
             />
           </div>
           <ActivityFeed
@@ -244,6 +245,19 @@ export function ExperimentPage() {
           />
         </article>
       )}
+    </Show>
+  );
+}
+
+/**
+ * The experiment page's route: a page of its own for each experiment key, so that moving from
+ * one experiment to another leaves the first one's room and starts from the second's state.
+ */
+export function ExperimentRoute() {
+  const params = useParams<{ key: string }>();
+  return (
+    <Show when={params.key} keyed>
+      {(_key: string) => <ExperimentPage />}
     </Show>
   );
 }

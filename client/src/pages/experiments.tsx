@@ -46,7 +46,7 @@ export function ExperimentsPage() {
   });
 
   onLive('experiment:created', ({ experiment }) => {
-    if (rows.some((r) => r.id === experiment.id)) return;
+    if (experiment.projectId !== projectId() || rows.some((r) => r.id === experiment.id)) return;
     setRows(rows.length, {
       id: experiment.id,
       key: experiment.key,
@@ -59,9 +59,11 @@ export function ExperimentsPage() {
     });
   });
   onLive('experiment:updated', ({ experiment }) => {
+    if (experiment.projectId !== projectId()) return;
     setRows((r) => r.id === experiment.id, { name: experiment.name, status: experiment.status });
   });
   onLive('experiment:summarized', (summary) => {
+    if (summary.projectId !== projectId()) return;
     setRows((r) => r.id === summary.experimentId, {
       decisionStatus: summary.status,
       srm: summary.srmDetected,
@@ -107,7 +109,7 @@ export function ExperimentsPage() {
               <For each={rows}>
                 {(row) => (
                   <tr data-experiment={row.key}>
-                    <td>
+                    <td class="wrap">
                       <A
                         href={`/projects/${projectId()}/experiments/${encodeURIComponent(row.key)}`}
                       >

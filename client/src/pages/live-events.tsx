@@ -18,8 +18,12 @@ export function LiveEventsPage() {
   const [type, setType] = createSignal('');
   const [search, setSearch] = createSignal('');
 
+  const [refused, setRefused] = createSignal<string>();
   inRoom(
-    () => void command('live:subscribe', { projectId: projectId() }).catch(() => undefined),
+    () =>
+      void command('live:subscribe', { projectId: projectId() }).catch((e: Error) =>
+        setRefused(e.message),
+      ),
     () => void command('live:unsubscribe', { projectId: projectId() }).catch(() => undefined),
   );
   onLive('events:received', (fact) => {
@@ -51,6 +55,11 @@ export function LiveEventsPage() {
           </Show>
         </span>
       </div>
+      <Show when={refused()}>
+        <p role="alert" class="banner warn">
+          {refused()}
+        </p>
+      </Show>
       <div class="toolbar">
         <button
           type="button"
@@ -98,9 +107,9 @@ export function LiveEventsPage() {
               <tr>
                 <td>{new Date(e.at).toLocaleTimeString()}</td>
                 <td>{e.type}</td>
-                <td>{e.experiment ?? ''}</td>
+                <td class="wrap">{e.experiment ?? ''}</td>
                 <td>{e.variant ?? ''}</td>
-                <td>{e.goal ?? e.page ?? ''}</td>
+                <td class="wrap">{e.goal ?? e.page ?? ''}</td>
                 <td>
                   <code>{e.visitor}</code>
                 </td>

@@ -70,6 +70,7 @@ export function ProjectSetupPage() {
   const [flavour, setFlavour] = createSignal<Flavour>('react');
   const [received, setReceived] = createSignal(0);
   const [copied, setCopied] = createSignal(false);
+  let codeBlock: HTMLElement | undefined;
 
   inRoom(
     () => void command('live:subscribe', { projectId: projectId() }).catch(() => undefined),
@@ -81,11 +82,18 @@ export function ProjectSetupPage() {
 
   const token = () => tokens()?.[0]?.token ?? 'vv_proj_…';
   const code = () => snippet(flavour(), token(), host);
+  let copiedTimer: ReturnType<typeof setTimeout> | undefined;
+  onCleanup(() => clearTimeout(copiedTimer));
   const copy = async () => {
-    await navigator.clipboard.writeText(code());
-    setCopied(true);
-    const timer = setTimeout(() => setCopied(false), 2_000);
-    onCleanup(() => clearTimeout(timer));
+    // The clipboard API needs a secure context (HTTPS or localhost): else select the text.
+    if (navigator.clipboard) {
+      await navigator.clipboard.writeText(code());
+      setCopied(true);
+      clearTimeout(copiedTimer);
+      copiedTimer = setTimeout(() => setCopied(false), 2_000);
+    } else if (codeBlock) {
+      getSelection()?.selectAllChildren(codeBlock);
+    }
   };
   const live = () => received() > 0 || seenBefore() === true;
 
@@ -122,7 +130,7 @@ export function ProjectSetupPage() {
       </div>
       <div class="code-block">
         <pre>
-          <code>{code()}</code>
+          <code ref={codeBlock}>{code()}</code>
         </pre>
         <button type="button" class="secondary" onClick={copy}>
           {copied() ? 'Copied' : 'Copy'}

@@ -3,6 +3,7 @@ import { createResource, createSignal, For, Show } from 'solid-js';
 import { request } from '../api/http.js';
 import type { Project } from '../api/types.js';
 import { TopBar } from '../components/top-bar.js';
+import { session } from '../session.js';
 
 /** The projects the person belongs to, and a form to create one. */
 export function ProjectsPage() {
@@ -20,6 +21,7 @@ export function ProjectsPage() {
       const { project } = await request<{ project: Project }>('POST', '/api/projects', {
         name: name().trim(),
       });
+      await session.reload(); // the new membership: owner
       navigate(`/projects/${project.id}/setup`);
     } catch (e) {
       setError((e as Error).message);

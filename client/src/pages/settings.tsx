@@ -340,6 +340,11 @@ function EmailNotifications() {
   const { projectId } = useProject();
   const [on, setOn] = createSignal(false);
   const failure = useFailure();
+  createResource(projectId, (id) =>
+    projectApi<{ email: boolean }>(id, 'GET', '/members/me/notifications')
+      .then((r) => setOn(r.email))
+      .catch(() => undefined),
+  );
   const change = (value: boolean) =>
     failure.attempt(async () => {
       await projectApi(projectId(), 'PUT', '/members/me/notifications', { email: value });

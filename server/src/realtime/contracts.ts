@@ -24,6 +24,7 @@ export interface Joined {
 /** An experiment as a live view shows it. */
 export interface ExperimentView {
   readonly id: string;
+  readonly projectId: string;
   readonly key: string;
   readonly name: string;
   readonly hypothesis: string | null;
@@ -66,6 +67,7 @@ export interface DecisionUpdated {
 
 /** An experiment's latest decision in short, for lists (the project's room). */
 export interface ExperimentSummary {
+  readonly projectId: string;
   readonly experimentId: string;
   readonly experimentKey: string;
   readonly goal: string | null;
@@ -111,6 +113,7 @@ export interface LiveEventView {
 /** A notification as the project's room hears of it. */
 export interface NotificationView {
   readonly id: string;
+  readonly projectId: string;
   readonly experimentId: string | null;
   readonly kind: 'ready_to_ship' | 'practically_equivalent' | 'srm_detected';
   readonly payload: Record<string, unknown>;
@@ -128,6 +131,8 @@ export interface GoalView {
 export interface ClientToServerEvents {
   /** Joins the project's room (live events and notifications of the project). */
   'project:join': (payload: { projectId: string }, ack: (reply: Reply<Joined>) => void) => void;
+  /** Leaves it (the dashboard moved to another project). */
+  'project:leave': (payload: { projectId: string }, ack: (reply: Reply<Joined>) => void) => void;
   /** Joins an experiment's room (its decisions, allocation and activity); answers its state. */
   'experiment:join': (
     payload: { projectId: string; experimentKey: string },

@@ -51,6 +51,7 @@ function experimentView(e: Experiment): ExperimentView {
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
   return {
     id: e.id,
+    projectId: e.projectId,
     key: e.key,
     name: e.name,
     hypothesis: e.hypothesis,
@@ -192,7 +193,7 @@ export function attachRealtime(
     DECISION_PUSH_INTERVAL_MS,
     (id, { projectId, ...update }) => {
       io.to(experimentRoom(id)).emit('decision:updated', update);
-      io.to(projectRoom(projectId)).emit('experiment:summarized', summaryOf(update));
+      io.to(projectRoom(projectId)).emit('experiment:summarized', summaryOf(projectId, update));
     },
   );
   const { events } = services;
@@ -269,6 +270,7 @@ export function attachRealtime(
     events.on('notification:created', (n) => {
       io.to(projectRoom(n.projectId)).emit('notification:created', {
         id: n.id,
+        projectId: n.projectId,
         experimentId: n.experimentId,
         kind: n.kind,
         payload: n.payload,
@@ -358,6 +360,16 @@ export function attachRealtime(
         if (refused) return refused;
         const room = projectRoom(projectId as string);
         await socket.join(room);
+        return { ok: true, room };
+      }),
+    );
+
+    socket.on(
+      'project:leave',
+      command<{ projectId: unknown }, Joined>(async ({ projectId }) => {
+        if (!isId(projectId)) return refuse('invalid', 'projectId: must be a project ID');
+        const room = projectRoom(projectId);
+        await socket.leave(room);
         return { ok: true, room };
       }),
     );
@@ -454,9 +466,10 @@ export function attachRealtime(
 }
 
 /** The short form of a decision that lists show. */
-function summaryOf(update: DecisionUpdated): ExperimentSummary {
+function summaryOf(projectId: string, update: DecisionUpdated): ExperimentSummary {
   const { variants } = update.decision;
   return {
+    projectId,
     experimentId: update.experimentId,
     experimentKey: update.experimentKey,
     goal: update.goal,

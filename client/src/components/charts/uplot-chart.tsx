@@ -1,6 +1,22 @@
-import { createEffect, onCleanup, onMount } from 'solid-js';
+import { createEffect, on, onCleanup, onMount } from 'solid-js';
 import uPlot, { type AlignedData, type Options } from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { theme, themeColour } from '../../theme.js';
+
+/** `options` with its axes, grid and ticks in the theme's colours. */
+function themed(options: Options): Options {
+  const text = themeColour('--muted');
+  const line = themeColour('--border');
+  return {
+    ...options,
+    axes: (options.axes ?? [{}, {}]).map((axis) => ({
+      stroke: text,
+      grid: { stroke: line, width: 1 },
+      ticks: { stroke: line, width: 1 },
+      ...axis,
+    })),
+  };
+}
 
 /**
  * A uPlot chart that fills its container's width: created once with `options(width)`, given
@@ -16,13 +32,19 @@ export function UplotChart(props: {
 }) {
   let container!: HTMLDivElement;
   let chart: uPlot | undefined;
-  onMount(() => {
-    const width = () => Math.max(240, container.clientWidth);
+  const width = () => Math.max(240, container.clientWidth);
+  const create = () => {
+    chart?.destroy();
     chart = new uPlot(
-      { ...props.options(width()), height: props.height ?? 220 },
+      themed({ ...props.options(width()), height: props.height ?? 220 }),
       props.data,
       container,
     );
+  };
+  // Drawn again in the other theme's colours when it changes.
+  createEffect(on(theme, () => container && create(), { defer: true }));
+  onMount(() => {
+    create();
     const observer = new ResizeObserver(() =>
       chart?.setSize({ width: width(), height: props.height ?? 220 }),
     );

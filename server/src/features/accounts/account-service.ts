@@ -157,7 +157,7 @@ export class AccountService {
    * carries, and starts a session.
    * @throws UnauthorizedError (401, field `token`) when the link is unknown, used or expired.
    */
-  async signInWithLink(token: unknown): Promise<SessionGrant> {
+  async signInWithLink(token: unknown): Promise<SessionGrant & { joinedProjectId?: string }> {
     const invalid = () =>
       new UnauthorizedError('This sign-in link is invalid, used or expired', { field: 'token' });
     if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) throw invalid();
@@ -167,6 +167,7 @@ export class AccountService {
     const user = await this.store.findOrCreateUser(newId(), link.email, null, at);
     if (link.projectId && link.role) {
       await this.store.addMember(link.projectId, user.id, link.role, at);
+      return { ...(await this.startSession(user)), joinedProjectId: link.projectId };
     }
     return this.startSession(user);
   }

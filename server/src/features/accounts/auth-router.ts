@@ -82,7 +82,7 @@ export function authRouter(accounts: AccountService, options: AuthRouterOptions)
     res
       .type('html')
       .send(
-        `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Sign in to Vibariant</title></head><body><main><h1>Sign in to Vibariant</h1><form method="post" action="/auth/magic-link/verify"><input type="hidden" name="token" value="${escapeHtml(token)}"><button type="submit">Sign in</button></form></main></body></html>`,
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="color-scheme" content="light dark"><title>Sign in to Vibariant</title><style>${VERIFY_PAGE_STYLE}</style></head><body><main><h1>Sign in to Vibariant</h1><p>This link works once, in this browser.</p><form method="post" action="/auth/magic-link/verify"><input type="hidden" name="token" value="${escapeHtml(token)}"><button type="submit">Sign in</button></form></main></body></html>`,
       );
   });
 
@@ -96,7 +96,8 @@ export function authRouter(accounts: AccountService, options: AuthRouterOptions)
     if (req.is('application/json')) {
       res.json({ user: grant.user, csrfToken: grant.csrfToken });
     } else {
-      res.redirect(303, '/');
+      // An invitation opens the project it was for.
+      res.redirect(303, grant.joinedProjectId ? `/projects/${grant.joinedProjectId}` : '/');
     }
   });
 
@@ -191,6 +192,10 @@ function requireGitHub(github: GitHubOAuth | undefined): GitHubOAuth {
   }
   return github;
 }
+
+/** The sign-in link's page, styled like the dashboard's sign-in. */
+const VERIFY_PAGE_STYLE =
+  'body{font:16px/1.5 system-ui,sans-serif;margin:0}main{max-width:420px;margin:15vh auto;padding:1rem}button{font:inherit;padding:.5em 1.2em;border-radius:6px;border:1px solid #4338ca;background:#4338ca;color:#fff;cursor:pointer}';
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

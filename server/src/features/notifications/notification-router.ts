@@ -19,6 +19,12 @@ export function notificationRouter(notifications: NotificationService): Router {
   });
 
   // A signed-in member's own choice: notifications by email, or not.
+  router.get('/projects/:projectId/members/me/notifications', async (req, res) => {
+    const caller = authorizeProject(res, req.params.projectId);
+    if (caller.kind !== 'user') throw new ForbiddenError('Only a signed-in member has settings');
+    res.json(await notifications.getEmail(req.params.projectId, caller.userId));
+  });
+
   router.put('/projects/:projectId/members/me/notifications', async (req, res) => {
     const caller = authorizeProject(res, req.params.projectId);
     if (caller.kind !== 'user') throw new ForbiddenError('Only a signed-in member has settings');

@@ -62,6 +62,16 @@ export class NotificationService {
   }
 
   /**
+   * Whether a member gets notifications by email.
+   * @throws NotFoundError (404) when not a member.
+   */
+  async getEmail(projectId: string, userId: string): Promise<{ email: boolean }> {
+    const email = await this.store.emailNotifications(projectId, userId);
+    if (email === undefined) throw new NotFoundError('member', userId);
+    return { email };
+  }
+
+  /**
    * Turns notifications by email on or off for a member (`body.email`).
    * @throws ValidationError (400, field `email`); NotFoundError (404) when not a member.
    */

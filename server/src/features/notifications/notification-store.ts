@@ -78,6 +78,14 @@ export class NotificationStore {
     return rows.map((r) => r.email);
   }
 
+  /** A member's choice of email notifications; undefined when the user is no member. */
+  async emailNotifications(projectId: string, userId: string): Promise<boolean | undefined> {
+    const row = await this.db('project_members')
+      .where({ project_id: projectId, user_id: userId })
+      .first('email_notifications');
+    return row ? Boolean(row.email_notifications) : undefined;
+  }
+
   /** Sets a member's choice of email notifications; false when the user is no member. */
   async setEmailNotifications(projectId: string, userId: string, on: boolean): Promise<boolean> {
     const rows: unknown[] = await this.db('project_members')
