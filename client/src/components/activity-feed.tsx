@@ -1,7 +1,8 @@
-import { createResource, createSignal, For, Show } from 'solid-js';
+import { createResource, createSignal, For } from 'solid-js';
 import { createStore } from 'solid-js/store';
 import { projectApi } from '../api/http.js';
 import type { NoteView } from '../api/types.js';
+import { ErrorLine } from '../components/error-line.js';
 import { when } from '../format.js';
 import { onLive } from '../realtime/hooks.js';
 
@@ -60,11 +61,7 @@ export function ActivityFeed(props: {
           onInput={(e) => setDraft(e.currentTarget.value)}
         />
         <button type="submit">Add note</button>
-        <Show when={error()}>
-          <p role="alert" class="error">
-            {error()}
-          </p>
-        </Show>
+        <ErrorLine message={error()} />
       </form>
       <ol class="feed">
         <For each={newestFirst()}>

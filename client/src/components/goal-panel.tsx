@@ -3,6 +3,7 @@ import { projectApi } from '../api/http.js';
 import type { Goal } from '../api/types.js';
 import { count } from '../format.js';
 import { onLive } from '../realtime/hooks.js';
+import { ErrorLine } from './error-line.js';
 
 /** Longest wait before new goals and counts show. */
 const REFRESH_MS = 2_000;
@@ -99,11 +100,7 @@ export function GoalPanel(props: {
           </For>
         </ul>
       </Show>
-      <Show when={error()}>
-        <p role="alert" class="error">
-          {error()}
-        </p>
-      </Show>
+      <ErrorLine message={error()} />
     </section>
   );
 }

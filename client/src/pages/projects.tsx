@@ -2,6 +2,7 @@ import { A, useNavigate } from '@solidjs/router';
 import { createResource, createSignal, For, Show } from 'solid-js';
 import { request } from '../api/http.js';
 import type { Project } from '../api/types.js';
+import { ErrorLine } from '../components/error-line.js';
 import { TopBar } from '../components/top-bar.js';
 import { session } from '../session.js';
 
@@ -57,11 +58,7 @@ export function ProjectsPage() {
             onInput={(e) => setName(e.currentTarget.value)}
           />
           <button type="submit">Create project</button>
-          <Show when={error()}>
-            <p role="alert" class="error">
-              {error()}
-            </p>
-          </Show>
+          <ErrorLine message={error()} />
         </form>
       </main>
     </>

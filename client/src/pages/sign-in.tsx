@@ -1,6 +1,7 @@
 import { useNavigate } from '@solidjs/router';
 import { createEffect, createResource, createSignal, Show } from 'solid-js';
 import { request } from '../api/http.js';
+import { ErrorLine } from '../components/error-line.js';
 import { session } from '../session.js';
 
 /** Sign-in: an emailed link, or GitHub when the server offers it. */
@@ -58,11 +59,7 @@ export function SignInPage() {
           <button type="submit" disabled={busy()}>
             Email me a sign-in link
           </button>
-          <Show when={error()}>
-            <p role="alert" class="error">
-              {error()}
-            </p>
-          </Show>
+          <ErrorLine message={error()} />
         </form>
       </Show>
       <Show when={providers()?.github}>

@@ -27,6 +27,3 @@ export function inRoom(join: () => void, leave?: () => void): void {
     leave?.();
   });
 }
-
-/** Whether the live connection is up, as a signal-friendly getter. */
-export { liveSocket };
