@@ -5,11 +5,8 @@
 import type { Decision } from '@vibariant/stats';
 
 export type {
-  ActorView,
-  DecisionUpdated,
   ExperimentState,
   ExperimentView,
-  GoalView,
   LiveEventView,
   NoteView,
   NotificationView,
