@@ -19,9 +19,10 @@ document.documentElement.dataset.theme = theme();
 /** Switches between light and dark, and remembers it. */
 export function toggleTheme() {
   const next = theme() === 'dark' ? 'light' : 'dark';
-  setTheme(next);
-  localStorage.setItem(THEME_KEY, next);
+  // The page's colours change first: charts read them when the signal tells them to redraw.
   document.documentElement.dataset.theme = next;
+  localStorage.setItem(THEME_KEY, next);
+  setTheme(next);
 }
 
 /** A colour of the current theme (a CSS custom property such as `--muted`). */

@@ -1,6 +1,43 @@
-import type { BanditMode, Plan } from '@vibariant/stats';
-import { createResource, createSignal, Show } from 'solid-js';
+import type { BanditMode, Plan, PlanInput } from '@vibariant/stats';
+import { createEffect, createResource, createSignal, onCleanup, Show } from 'solid-js';
 import { percent } from '../format.js';
+
+/** How long the inputs stay unchanged before a simulation starts, in milliseconds. */
+const SETTLE_MS = 400;
+
+/** The planner's Web Worker: one run at a time, a newer one ending the older. */
+class Simulator {
+  private worker: Worker | undefined;
+  private runs = 0;
+
+  run(input: PlanInput): Promise<{ plan?: Plan; problem?: string }> {
+    this.stop();
+    const worker = new Worker(new URL('./planner-worker.ts', import.meta.url), { type: 'module' });
+    this.worker = worker;
+    const id = ++this.runs;
+    return new Promise((resolve) => {
+      worker.onmessage = (event: MessageEvent<{ id: number; plan?: Plan; error?: string }>) => {
+        if (event.data.id !== id) return;
+        resolve(
+          event.data.plan
+            ? { plan: event.data.plan }
+            : { problem: event.data.error ?? 'The planner could not run' },
+        );
+        this.stop();
+      };
+      worker.onerror = (event) => {
+        resolve({ problem: event.message || 'The planner could not run' });
+        this.stop();
+      };
+      worker.postMessage({ id, input });
+    });
+  }
+
+  stop(): void {
+    this.worker?.terminate();
+    this.worker = undefined;
+  }
+}
 
 /** Most variants the planner simulates. */
 const MAX_PLANNED_VARIANTS = 20;
@@ -35,28 +72,28 @@ export interface PlanRequest {
 export function PlannerEstimate(props: { readonly request: PlanRequest }) {
   const [baseRate, setBaseRate] = createSignal(0.05);
   const [lift, setLift] = createSignal(0.3);
-  const [estimate] = createResource(
-    () => ({ ...props.request, baseRate: baseRate(), lift: lift() }),
-    async (input): Promise<{ plan?: Plan; problem?: string }> => {
-      const problem = problemWith(input);
-      if (problem) return { problem };
-      const { plan } = await import('@vibariant/stats');
-      try {
-        return {
-          plan: plan({
-            baseRate: input.baseRate,
-            lift: input.lift,
-            variants: input.variants,
-            visitorsPerDay: input.visitorsPerDay,
-            bandit: input.bandit,
-            simulations: 200,
-          }),
-        };
-      } catch (error) {
-        return { problem: (error as Error).message };
-      }
-    },
-  );
+  // The inputs settle for a moment before a simulation starts (typing does not start one per
+  // keystroke); a newer simulation replaces one still running.
+  const [settled, setSettled] = createSignal<PlanRequest & { baseRate: number; lift: number }>();
+  createEffect(() => {
+    const input = { ...props.request, baseRate: baseRate(), lift: lift() };
+    const timer = setTimeout(() => setSettled(input), SETTLE_MS);
+    onCleanup(() => clearTimeout(timer));
+  });
+  const simulator = new Simulator();
+  onCleanup(() => simulator.stop());
+  const [estimate] = createResource(settled, async (input) => {
+    const problem = problemWith(input);
+    if (problem) return { problem };
+    return simulator.run({
+      baseRate: input.baseRate,
+      lift: input.lift,
+      variants: input.variants,
+      visitorsPerDay: input.visitorsPerDay,
+      bandit: input.bandit,
+      simulations: 200,
+    });
+  });
   const days = (d: number | null | undefined) =>
     d == null ? 'more than the simulation allows' : d < 1 ? 'under a day' : `${Math.ceil(d)} days`;
   return (

@@ -95,8 +95,8 @@ export function ProjectLayout(props: RouteSectionProps) {
   return (
     <ProjectContext.Provider value={{ projectId, project, role, unread, setUnread, connected }}>
       <TopBar>
-        <span class="project-name" title={project()?.name ?? ''}>
-          {project()?.name ?? ''}
+        <span class="project-name" title={project.error ? '' : (project()?.name ?? '')}>
+          {project.error ? '' : (project()?.name ?? '')}
         </span>
         <nav aria-label="Project">
           <A href={base()} end>

@@ -1,4 +1,4 @@
-import { createResource, createSignal, For, type JSX, Show } from 'solid-js';
+import { createResource, createSignal, ErrorBoundary, For, type JSX, Show } from 'solid-js';
 import { projectApi } from '../api/http.js';
 import type {
   ApiKeyRecord,
@@ -362,18 +362,41 @@ function EmailNotifications() {
   );
 }
 
+/** A part of the page that fails alone: its error shows in its place. */
+function Section(props: { children: JSX.Element }) {
+  return (
+    <ErrorBoundary
+      fallback={(error) => (
+        <p role="alert" class="card error">
+          {(error as Error).message}
+        </p>
+      )}
+    >
+      {props.children}
+    </ErrorBoundary>
+  );
+}
+
 /** The project's settings: members, tokens and keys, webhooks, email. */
 export function SettingsPage() {
   const { role } = useProject();
   return (
     <>
       <h1>Settings</h1>
-      <Members />
-      <Credentials />
+      <Section>
+        <Members />
+      </Section>
+      <Section>
+        <Credentials />
+      </Section>
       <Show when={role() === 'owner'}>
-        <Webhooks />
+        <Section>
+          <Webhooks />
+        </Section>
       </Show>
-      <EmailNotifications />
+      <Section>
+        <EmailNotifications />
+      </Section>
     </>
   );
 }

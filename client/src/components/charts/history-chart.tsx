@@ -37,7 +37,14 @@ export function HistoryChart(props: {
         width,
         height: 180,
         scales: props.range ? { y: { range: props.range } } : {},
-        axes: [{}, { values: (_u, ticks) => ticks.map(props.format), size: 60 }],
+        axes: [
+          {},
+          {
+            values: (_u, ticks) => ticks.map(props.format),
+            // As wide as its longest label.
+            size: (_u, values) => 16 + 7 * Math.max(4, ...(values ?? []).map((v) => v.length)),
+          },
+        ],
         series: [
           {},
           ...props.keys.map((key, i) => ({
