@@ -9,6 +9,7 @@ import { requireCaller, requireProjectToken, resolveProjectAccess } from './http
 import { requireContentType } from './http/content-type.js';
 import { dashboard } from './http/dashboard.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { healthRouter } from './http/health.js';
 import { managementRouter } from './http/management-router.js';
 import { requestLog } from './http/request-log.js';
 import { sdkScript } from './http/sdk-script.js';
@@ -57,9 +58,7 @@ export function createApp(services: Services, options: AppOptions): Express {
   );
   app.use(requestLog(services.logger));
 
-  app.get('/health', (_req, res) => {
-    res.json({ ok: true, database: services.db.driver });
-  });
+  app.use(healthRouter(services.db));
 
   app.get('/vibariant.global.js', sdkScript());
 

@@ -178,6 +178,24 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 /**
+ * Whether the database answers and has every migration applied: `{ ready: true }`, else why
+ * not (`database_unreachable`, or `migrations_pending` with how many). Never throws.
+ */
+export async function readiness(
+  knex: Knex,
+): Promise<{ ready: true } | { ready: false; reason: string; pending?: number }> {
+  try {
+    await knex.raw('select 1');
+    const [, pending] = (await knex.migrate.list({ migrationSource })) as [unknown[], unknown[]];
+    return pending.length === 0
+      ? { ready: true }
+      : { ready: false, reason: 'migrations_pending', pending: pending.length };
+  } catch {
+    return { ready: false, reason: 'database_unreachable' };
+  }
+}
+
+/**
  * Runs every pending migration; returns the names of those applied. When another server holds
  * knex's migration lock (several starting at once), waits for it, up to a minute.
  * @throws the migration's error, or knex's lock error after a minute.

@@ -7,7 +7,7 @@ import { AppError } from '../errors/app-error.js';
 export const DEFAULT_DASHBOARD_DIR = join(import.meta.dirname, '..', '..', '..', 'client', 'dist');
 
 /** Paths the dashboard never answers: the API, sign-in, the SDK's routes and Socket.IO. */
-const SERVER_PATHS = /^\/(api|auth|v1|socket\.io|health)(\/|$)/;
+const SERVER_PATHS = /^\/(api|auth|v1|socket\.io|healthz|readyz)(\/|$)/;
 
 /**
  * The built dashboard, from this origin: its hashed assets cached for a year, and `index.html`

@@ -13,7 +13,7 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts `npm start`'s entry point (`src/main.ts`) in a child process on `port`, with `env`
- * added to this process's environment, and waits until it answers `/health`.
+ * added to this process's environment, and waits until it answers `/readyz`.
  * @throws Error when it does not answer within 20 s (the child is killed).
  */
 export async function startServerProcess(
@@ -27,7 +27,7 @@ export async function startServerProcess(
   });
   for (let i = 0; i < 200; i++) {
     try {
-      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return child;
+      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return child;
     } catch {
       // not listening yet
     }
