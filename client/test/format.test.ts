@@ -35,14 +35,11 @@ describe('alignDensities', () => {
     expect(xs).toHaveLength(240);
     expect(xs?.[0]).toBe(0);
     expect(xs?.at(-1)).toBeCloseTo(0.3, 12);
-    const at = (series: typeof a, x: number) => {
-      const i = (xs as number[]).findIndex((v) => Math.abs(v - x) < 1e-9);
-      return i >= 0 ? series?.[i] : (series?.[Math.round((x / 0.3) * 239)] ?? null);
-    };
-    expect(at(a, 0)).toBe(0);
-    expect(at(a, 0.3)).toBe(0); // past its range
-    expect(at(b, 0)).toBe(0); // before its range
-    expect(at(b, 0.3)).toBeCloseTo(5, 9);
+    const last = (xs as number[]).length - 1;
+    expect(a?.[0]).toBe(0);
+    expect(a?.[last]).toBe(0); // past its range
+    expect(b?.[0]).toBe(0); // before its range
+    expect(b?.[last]).toBeCloseTo(5, 9);
     // Midway up the first curve's left side: half its peak.
     const i = Math.round((0.05 / 0.3) * 239);
     const x = (xs as number[])[i] as number;

@@ -77,3 +77,22 @@ export async function createBenchDatabase(serverUrl: string): Promise<BenchDatab
     },
   };
 }
+
+/**
+ * The start of a benchmark run: a fresh database on the benchmark's server, or undefined (with
+ * the reason printed) when the file is not the bundled benchmark or no PostgreSQL answers.
+ * `label` names the benchmark in the skip line.
+ */
+export async function startBenchRun(
+  moduleUrl: string,
+  label: string,
+): Promise<BenchDatabase | undefined> {
+  if (!moduleUrl.endsWith('.mjs')) {
+    console.log('run the bundled benchmark: npm run bench -w server');
+    return undefined;
+  }
+  const serverUrl = benchServerUrl();
+  const database = await createBenchDatabase(serverUrl);
+  if (!database) console.log(`${label} skipped: no PostgreSQL at ${redactUrl(serverUrl)}`);
+  return database;
+}

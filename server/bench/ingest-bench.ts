@@ -32,12 +32,7 @@ import { createApp } from '../src/app.js';
 import { createServices, type Services } from '../src/composition-root.js';
 import { type Database, migrate, openDatabase } from '../src/db/database.js';
 import { newId } from '../src/features/projects/credentials.js';
-import {
-  type BenchDatabase,
-  benchServerUrl,
-  createBenchDatabase,
-  redactUrl,
-} from './bench-database.js';
+import { type BenchDatabase, benchServerUrl, redactUrl, startBenchRun } from './bench-database.js';
 import {
   type HistoryShape,
   SEEDED_VARIANTS,
@@ -769,16 +764,8 @@ async function bench(database: BenchDatabase): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (!import.meta.url.endsWith('.mjs')) {
-    console.log('run the bundled benchmark: npm run bench -w server');
-    return;
-  }
-  const serverUrl = benchServerUrl();
-  const database = await createBenchDatabase(serverUrl);
-  if (!database) {
-    console.log(`server bench skipped: no PostgreSQL at ${redactUrl(serverUrl)}`);
-    return;
-  }
+  const database = await startBenchRun(import.meta.url, 'server bench');
+  if (!database) return;
   const interrupted = () => {
     void database.drop().then(() => process.exit(130));
   };
@@ -791,7 +778,7 @@ async function main(): Promise<void> {
   });
   console.log('Vibariant server benchmark');
   console.log(
-    `PostgreSQL ${database.serverVersion} at ${redactUrl(serverUrl)}; database ${database.name} (dropped at the end)`,
+    `PostgreSQL ${database.serverVersion} at ${redactUrl(benchServerUrl())}; database ${database.name} (dropped at the end)`,
   );
   console.log(
     `Node ${process.version}, ${cpus().length} CPUs; app pool ${APP_POOL_MAX} connections, rate limits off, pino silent`,

@@ -19,7 +19,7 @@ import { createServices } from '../src/composition-root.js';
 import { migrate, openDatabase } from '../src/db/database.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../src/realtime/contracts.js';
 import { attachRealtime } from '../src/realtime/realtime-server.js';
-import { benchServerUrl, createBenchDatabase, redactUrl } from './bench-database.js';
+import { startBenchRun } from './bench-database.js';
 import { post } from './http-post.js';
 
 const BROWSER_USER_AGENT =
@@ -35,16 +35,8 @@ const quantile = (sorted: readonly number[], q: number) =>
     : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
 async function main(): Promise<void> {
-  if (!import.meta.url.endsWith('.mjs')) {
-    console.log('run the bundled benchmark: npm run bench -w server');
-    return;
-  }
-  const serverUrl = benchServerUrl();
-  const database = await createBenchDatabase(serverUrl);
-  if (!database) {
-    console.log(`live bench skipped: no PostgreSQL at ${redactUrl(serverUrl)}`);
-    return;
-  }
+  const database = await startBenchRun(import.meta.url, 'live bench');
+  if (!database) return;
   const db = await openDatabase({ databaseUrl: database.url });
   const http = createServer();
   let realtime: ReturnType<typeof attachRealtime> | undefined;

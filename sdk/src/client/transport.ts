@@ -33,7 +33,7 @@ const MAX_BACKOFF_MS = 60_000;
  * Splits events into bodies `{ sentAt, events }` each under `limit` bytes (UTF-8). An event
  * is at most 20,000 characters (`createVibariant` refuses larger ones), so each fits.
  */
-export function chunks(events: readonly SdkEvent[], limit: number, sentAt: number): string[] {
+function chunks(events: readonly SdkEvent[], limit: number, sentAt: number): string[] {
   const bodies: string[] = [];
   let current: string[] = [];
   let size = 0;

@@ -67,7 +67,7 @@ export function UplotChart(props: {
 }
 
 /** Colours of the variants, in order (distinct in both themes). */
-export const SERIES_COLOURS = [
+const SERIES_COLOURS = [
   '#6366f1',
   '#f59e0b',
   '#10b981',
