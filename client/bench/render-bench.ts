@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { decide } from '@vibariant/stats';
 import { chromium } from 'playwright-core';
-import { linkTokenFromMail } from '../../server/test/support/browser.js';
+import { createProject, signIn } from '../../e2e/support/dashboard.js';
 import { startServerWithMail } from '../../server/test/support/server-with-mail.js';
 
 const CLIENT_DIR = join(import.meta.dirname, '..');
@@ -41,24 +41,8 @@ async function renderTimes(): Promise<{ big: number; small: number }> {
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     // Sign in as a person does, and make a project.
-    await page.goto(`${env.server.url}/sign-in`);
-    await page.getByLabel('Email').fill('bench@example.com');
-    await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
-    await page.getByText('Check your inbox').waitFor();
-    const link = await linkTokenFromMail(env.mailbox, 'bench@example.com');
-    await page.goto(`${env.server.url}/auth/magic-link/verify?token=${link}`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${env.server.url}/`);
-    const { projectId, token } = await page.evaluate(async () => {
-      const csrf = decodeURIComponent(document.cookie.match(/vv_csrf=([^;]+)/)?.[1] ?? '');
-      const response = await fetch('/api/projects', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
-        body: JSON.stringify({ name: 'Bench' }),
-      });
-      const body = (await response.json()) as { project: { id: string }; token: { token: string } };
-      return { projectId: body.project.id, token: body.token.token };
-    });
+    await signIn(env, page, 'bench@example.com');
+    const { projectId, token } = await createProject(page, 'Bench');
 
     /** An experiment of `k` variants with visitors and `snapshots` stored decisions. */
     const experiment = async (key: string, k: number, snapshots: number) => {

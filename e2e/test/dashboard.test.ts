@@ -10,13 +10,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { linkTokenFromMail } from '../../server/test/support/browser.js';
 import {
   type ServerWithMail,
   startServerWithMail,
 } from '../../server/test/support/server-with-mail.js';
 import { PAGES_DIST, SDK_DIST } from '../support/build.js';
 import { describeInBrowser, launchChromium } from '../support/chromium.js';
+import { createProject, openEmailedLink, signIn } from '../support/dashboard.js';
 import { type Site, startSite } from '../support/site.js';
 
 const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
@@ -43,7 +43,7 @@ describeInBrowser('the dashboard in chromium', () => {
   it('shows a new project’s first experiment live, from the first visitor to ready to ship', async () => {
     const shot = screenshots('main-job');
     const dashboard = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const setup = await signIn(dashboard, 'ada@example.com');
+    const setup = await signedIn(dashboard, 'ada@example.com');
     await shot(setup, 'signed-in');
 
     await setup.fill('#project-name', 'Landing page');
@@ -130,17 +130,8 @@ describeInBrowser('the dashboard in chromium', () => {
   it('shows who else is viewing, and a goal confirmed by one person to the other', async () => {
     const shot = screenshots('collaboration');
     const ada = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const adaPage = await signIn(ada, 'ada.owner@example.com');
-    const { projectId, token } = await adaPage.evaluate(async () => {
-      const csrf = decodeURIComponent(document.cookie.match(/vv_csrf=([^;]+)/)?.[1] ?? '');
-      const response = await fetch('/api/projects', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
-        body: JSON.stringify({ name: 'Pricing' }),
-      });
-      const body = (await response.json()) as { project: { id: string }; token: { token: string } };
-      return { projectId: body.project.id, token: body.token.token };
-    });
+    const adaPage = await signedIn(ada, 'ada.owner@example.com');
+    const { projectId, token } = await createProject(adaPage, 'Pricing');
     await env.server.ingest(token, [
       {
         type: 'exposure',
@@ -169,7 +160,7 @@ describeInBrowser('the dashboard in chromium', () => {
     await adaPage.getByText('bo@example.com invited as member').waitFor();
     const bo = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const boPage = await bo.newPage();
-    await openEmailedLink(boPage, 'bo@example.com', `/projects/${projectId}`);
+    await openEmailedLink(env, boPage, 'bo@example.com', `/projects/${projectId}`);
     await boPage.getByRole('heading', { name: 'Experiments' }).waitFor();
 
     const experimentUrl = `${env.server.url}/projects/${projectId}/experiments/pricing`;
@@ -211,15 +202,7 @@ describeInBrowser('the dashboard in chromium', () => {
     await poll(() => adaPage.getByTestId('presence').textContent()).toContain('Only you');
 
     // Ada moves to another project: what happens in this one stays out of it.
-    const other = await adaPage.evaluate(async () => {
-      const csrf = decodeURIComponent(document.cookie.match(/vv_csrf=([^;]+)/)?.[1] ?? '');
-      const response = await fetch('/api/projects', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
-        body: JSON.stringify({ name: 'Other' }),
-      });
-      return ((await response.json()) as { project: { id: string } }).project.id;
-    });
+    const other = (await createProject(adaPage, 'Other')).projectId;
     await adaPage.goto(`${env.server.url}/projects/${projectId}`);
     await adaPage.locator('tr[data-experiment="pricing"]').waitFor();
     await adaPage.getByRole('link', { name: 'Vibariant' }).click();
@@ -259,27 +242,11 @@ function screenshots(group: string) {
     });
 }
 
-/** Signs in on the dashboard's sign-in page with the link mailed to `email`; on `/` after. */
-async function signIn(context: BrowserContext, email: string): Promise<Page> {
+/** A new page of `context`, signed in as `email`, on the projects. */
+async function signedIn(context: BrowserContext, email: string): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(`${env.server.url}/sign-in`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
-  await page.getByText('Check your inbox').waitFor();
-  await openEmailedLink(page, email);
-  await page.getByRole('heading', { name: 'Projects' }).waitFor();
+  await signIn(env, page, email);
   return page;
-}
-
-/**
- * Opens the link of the next mail to `email` (its host is the public URL's) and uses it; lands
- * on `landing` (the projects; an invitation's project).
- */
-async function openEmailedLink(page: Page, email: string, landing = '/'): Promise<void> {
-  const token = await linkTokenFromMail(env.mailbox, email);
-  await page.goto(`${env.server.url}/auth/magic-link/verify?token=${token}`);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${env.server.url}${landing}`);
 }
 
 /** The landing page of the user's site, with the SDK's React build and the project's token. */
