@@ -396,6 +396,8 @@ describe('createVibariant', () => {
       () => vb.track(''),
       () => vb.track('g'.repeat(129)),
       () => vb.identify('u'.repeat(201)),
+      () => vb.getVariant('hero', {} as unknown as string[]),
+      () => vb.getVariant('hero', 'ab' as unknown as string[]),
       () => createVibariant({ ...options, fetch, visitorId: 'v'.repeat(201) }),
       () =>
         createVibariant({ token: 'vv_proj_x', fetch } as unknown as Parameters<
@@ -405,6 +407,19 @@ describe('createVibariant', () => {
       expect(call).toThrow(/^Vibariant: /);
     }
     expect(vb.getVariant('héro-ok'.replace('é', 'e'), ['a', 'b'])).toMatch(/^[ab]$/);
+    // A huge argument does not make a huge message.
+    expect(() => vb.getVariant('x'.repeat(100_000), ['a', 'b'])).toThrow(/^.{0,100}$/);
+  });
+
+  it('keeps the visitor, ID, type and time of a captured event its own', async () => {
+    const { fetch, events } = recorder();
+    const vb = createVibariant({ ...options, fetch, storage: memoryStorage(), visitorId: 'me' });
+    vb.capture('page_view', { path: '/', type: 'conversion', visitorId: 'someone', id: 'fixed' });
+    await vb.flush();
+    expect(events()).toEqual([
+      expect.objectContaining({ type: 'page_view', visitorId: 'me', path: '/' }),
+    ]);
+    expect(events()[0]?.id).not.toBe('fixed');
   });
 
   it('keeps events after a wrong token or host (401, 404), and drops a body the server refuses (400)', async () => {

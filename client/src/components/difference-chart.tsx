@@ -1,6 +1,6 @@
 import { For } from 'solid-js';
 import type { Decision } from '../api/types.js';
-import { points } from '../format.js';
+import { points, pp } from '../format.js';
 
 /**
  * Each difference between the leader and another variant: its 95% HDI as a bar, the mean as
@@ -54,7 +54,7 @@ export function DifferenceChart(props: { readonly decision: Decision }) {
       </For>
       <figcaption class="muted small">
         Bars: 95% highest-density interval of the difference. Shaded: the ROPE (±
-        {points(halfWidth())}
+        {pp(halfWidth(), 1)}
         ), differences too small to matter.
       </figcaption>
     </figure>

@@ -17,7 +17,8 @@ const FLAVOURS: { id: Flavour; label: string }[] = [
 function snippet(flavour: Flavour, token: string, host: string): string {
   switch (flavour) {
     case 'react':
-      return `npm install @vibariant/sdk
+      return `# the SDK package: npm pack -w sdk in the Vibariant repository, then
+npm install ./vibariant-sdk-0.1.0.tgz
 
 import { VibariantProvider, useTrack, useVariant } from '@vibariant/sdk/react';
 
@@ -31,7 +32,8 @@ function Hero() {
   <Hero />
 </VibariantProvider>`;
     case 'javascript':
-      return `npm install @vibariant/sdk
+      return `# the SDK package: npm pack -w sdk in the Vibariant repository, then
+npm install ./vibariant-sdk-0.1.0.tgz
 
 import { createVibariant } from '@vibariant/sdk';
 import { autotrack } from '@vibariant/sdk/autotrack';

@@ -114,7 +114,8 @@ const validVisitorId = (id: unknown): id is string =>
 const checkVisitorId = (id: string): string => (validVisitorId(id) ? id : misuse('bad visitorId'));
 // The core's EXPERIMENT_KEY_PATTERN, written out: its checks weigh too much here.
 const checkKey = (key: unknown) =>
-  (typeof key === 'string' && /^[\w.-]{1,64}$/.test(key)) || misuse(`bad key ${key}`);
+  (typeof key === 'string' && /^[\w.-]{1,64}$/.test(key)) ||
+  misuse(`bad key ${typeof key === 'string' ? key.slice(0, 64) : typeof key}`);
 
 /** A stored assignment: the variant, and the allocation version it was drawn under (0: equal weights). */
 type Assignment = [variant: string, allocationVersion: number];
@@ -159,7 +160,8 @@ export function createVibariant(options: VibariantOptions): Vibariant {
   /** Queues an event; whether it was (tracking allowed). */
   const send = (type: string, fields: Record<string, unknown>): boolean => {
     if (!enabled()) return false;
-    const event: SdkEvent = { type, id: randomId(), visitorId, timestamp: Date.now(), ...fields };
+    // The SDK's own fields last: `fields` cannot forge the visitor, the ID or the type.
+    const event: SdkEvent = { ...fields, type, id: randomId(), visitorId, timestamp: Date.now() };
     let json = '';
     try {
       json = JSON.stringify(event);
@@ -228,6 +230,7 @@ export function createVibariant(options: VibariantOptions): Vibariant {
    */
   const assign = (experimentKey: string, variants: readonly string[]): Assignment => {
     checkKey(experimentKey);
+    if (!Array.isArray(variants)) misuse('bad variants');
     variants.forEach(checkKey);
     if (variants.length < 2 || variants.length > 50 || new Set(variants).size < variants.length) {
       misuse('bad variants');

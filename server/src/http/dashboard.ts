@@ -1,17 +1,20 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type Router } from 'express';
-import { AppError } from '../errors/app-error.js';
+import { AppError, NotFoundError } from '../errors/app-error.js';
 
 /** Where `npm run build -w client` puts the dashboard. */
 export const DEFAULT_DASHBOARD_DIR = join(import.meta.dirname, '..', '..', '..', 'client', 'dist');
 
 /** Paths the dashboard never answers: the API, sign-in, the SDK's routes and Socket.IO. */
 const SERVER_PATHS = /^\/(api|auth|v1|socket\.io|healthz|readyz)(\/|$)/;
+/** A path naming a file: its last segment has an extension. */
+const FILE = /\.[^/]*$/;
 
 /**
- * The built dashboard, from this origin: its hashed assets cached for a year, and `index.html`
- * (never cached) for every other page a browser asks for, so that links into the app work. When
+ * The built dashboard, from this origin: its hashed assets cached for a year (a missing one is a
+ * 404), and `index.html` (never cached) for every other page a browser asks for, so that links
+ * into the app work; a path naming a file is never answered with the page. When
  * the dashboard is not built, a browser asking for a page gets a 404 saying how to build it.
  */
 export function dashboard(dir: string = DEFAULT_DASHBOARD_DIR): Router {
@@ -20,9 +23,13 @@ export function dashboard(dir: string = DEFAULT_DASHBOARD_DIR): Router {
   router.use(
     '/assets',
     express.static(join(dir, 'assets'), { immutable: true, maxAge: '365d', index: false }),
+    (req) => {
+      throw new NotFoundError('file', req.originalUrl.split('?')[0] ?? '');
+    },
   );
   router.get('/{*path}', (req, res, next) => {
-    if (SERVER_PATHS.test(req.path) || !req.accepts('html')) {
+    // A file that is not there (a name with an extension) is not a page of the app.
+    if (SERVER_PATHS.test(req.path) || FILE.test(req.path) || !req.accepts('html')) {
       next();
       return;
     }
