@@ -11,6 +11,7 @@ import { dashboard } from './http/dashboard.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { healthRouter } from './http/health.js';
 import { managementRouter } from './http/management-router.js';
+import { countBatches, metricsEndpoint } from './http/metrics.js';
 import { requestLog } from './http/request-log.js';
 import { sdkScript } from './http/sdk-script.js';
 import { rejectUnstorableText } from './http/storable-text.js';
@@ -59,6 +60,7 @@ export function createApp(services: Services, options: AppOptions): Express {
   app.use(requestLog(services.logger));
 
   app.use(healthRouter(services.db));
+  app.get('/metrics', metricsEndpoint(services.metrics));
 
   app.get('/vibariant.global.js', sdkScript());
 
@@ -67,13 +69,14 @@ export function createApp(services: Services, options: AppOptions): Express {
   const json = express.json({ limit: MAX_BODY_BYTES, type: sdkTypes });
 
   const v1 = express.Router();
+  v1.use('/events', countBatches(services.metrics));
   v1.use(sdkCors);
   v1.use(limitPerIp(options.rateLimitPerIp));
   v1.use(requireContentType(sdkTypes), json);
   v1.use(requireProjectToken(services.projects));
   v1.use(requireAllowedOrigin);
   v1.use(limitPerProject(options.rateLimitPerToken));
-  v1.use(ingestionRouter(services.ingestion));
+  v1.use(ingestionRouter(services.ingestion, services.metrics));
   v1.use(rejectUnstorableText, assignmentRouter(services.assignment));
   app.use('/v1', v1);
 

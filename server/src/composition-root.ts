@@ -33,6 +33,7 @@ import { TeamService } from './features/teams/team-service.js';
 import { TeamStore } from './features/teams/team-store.js';
 import { type WebhookOptions, WebhookService } from './features/webhooks/webhook-service.js';
 import { WebhookStore } from './features/webhooks/webhook-store.js';
+import { createMetrics, type Metrics } from './metrics.js';
 
 export interface ServiceOptions {
   /** Retry delays and polling of webhook deliveries (tests shorten them). */
@@ -43,6 +44,8 @@ export interface ServiceOptions {
   readonly now?: () => number;
   readonly decisions?: DecisionServiceOptions;
   readonly accounts?: AccountOptions;
+  /** Prometheus metrics to record into (default: new ones). */
+  readonly metrics?: Metrics;
 }
 
 /** Sign-in: the key that signs sessions, where the dashboard is, and how mail goes out. */
@@ -59,6 +62,7 @@ export interface AccountOptions {
 export interface Services {
   readonly db: Database;
   readonly logger: Logger;
+  readonly metrics: Metrics;
   readonly events: DomainEvents;
   readonly projects: ProjectService;
   readonly accounts: AccountService;
@@ -88,6 +92,7 @@ export interface Services {
 export function createServices(options: ServiceOptions): Services {
   const { db, logger } = options;
   const now = options.now ?? Date.now;
+  const metrics = options.metrics ?? createMetrics();
   const events = new DomainEvents();
   const projectStore = new ProjectStore(db.knex);
   const clock = new CountingClock(now);
@@ -113,11 +118,14 @@ export function createServices(options: ServiceOptions): Services {
     notifications,
     logger,
     now,
-    options.decisions,
+    { onRecompute: (seconds) => metrics.recomputeDuration.observe(seconds), ...options.decisions },
   );
   const unsubscribe = decisions.start();
   const projects = new ProjectService(projectStore, events, now);
-  const webhooks = new WebhookService(new WebhookStore(db.knex), events, logger, options.webhooks);
+  const webhooks = new WebhookService(new WebhookStore(db.knex), events, logger, {
+    onAttempt: (state) => metrics.webhookAttempts.inc({ state }),
+    ...options.webhooks,
+  });
   const stopWebhooks = webhooks.start();
   const accounts = new AccountService(
     new AccountStore(db.knex),
@@ -131,6 +139,7 @@ export function createServices(options: ServiceOptions): Services {
   return {
     db,
     logger,
+    metrics,
     events,
     projects,
     accounts,

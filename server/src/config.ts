@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { GitHubSettings } from './features/accounts/github-oauth.js';
+import type { LogFormat } from './logger.js';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
@@ -13,6 +14,12 @@ const environmentSchema = z.object({
   /** The built dashboard; unset: `client/dist` of this repository. */
   VIBARIANT_DASHBOARD_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `json` (one object per line) or `pretty`; unset: pretty on a terminal, else JSON. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  /** Who gets the first sign-in link (owner of the first project) while nobody has signed in. */
+  OWNER_EMAIL: z.email().optional(),
+  /** How long a shutdown waits for requests in flight, in milliseconds. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   /** Requests per minute on /v1, per project token and per client IP. */
   RATE_LIMIT_PER_TOKEN: positiveInt.default(1200),
   RATE_LIMIT_PER_IP: positiveInt.default(600),
@@ -49,6 +56,10 @@ export interface Config {
   readonly dataDir: string;
   readonly dashboardDir: string | undefined;
   readonly logLevel: string;
+  readonly logFormat: LogFormat;
+  /** Unset: the first owner's link is for `owner@vibariant.localhost` (printed, not mailed). */
+  readonly ownerEmail: string | undefined;
+  readonly shutdownTimeoutMs: number;
   readonly rateLimitPerToken: number;
   readonly rateLimitPerIp: number;
   readonly trustProxy: number;
@@ -91,6 +102,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.VIBARIANT_DASHBOARD_DIR &&
       resolve(env.INIT_CWD ?? process.cwd(), e.VIBARIANT_DASHBOARD_DIR),
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
+    ownerEmail: e.OWNER_EMAIL?.toLowerCase(),
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     rateLimitPerToken: e.RATE_LIMIT_PER_TOKEN,
     rateLimitPerIp: e.RATE_LIMIT_PER_IP,
     trustProxy: e.TRUST_PROXY,

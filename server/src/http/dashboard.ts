@@ -1,10 +1,20 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import express, { type Router } from 'express';
 import { AppError, NotFoundError } from '../errors/app-error.js';
 
-/** Where `npm run build -w client` puts the dashboard. */
-export const DEFAULT_DASHBOARD_DIR = join(import.meta.dirname, '..', '..', '..', 'client', 'dist');
+/**
+ * Where `npm run build -w client` puts the dashboard: `client/dist` of the repository this code
+ * runs from, found upwards from this file (the sources, or the bundle in `server/dist`).
+ */
+export const DEFAULT_DASHBOARD_DIR = join(repositoryRoot(import.meta.dirname), 'client', 'dist');
+
+function repositoryRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'client', 'package.json'))) return dir;
+  }
+  return from;
+}
 
 /** Paths the dashboard never answers: the API, sign-in, the SDK's routes and Socket.IO. */
 const SERVER_PATHS = /^\/(api|auth|v1|socket\.io|healthz|readyz)(\/|$)/;

@@ -295,6 +295,8 @@ export function attachRealtime(
   };
 
   io.on('connection', (socket: VibariantSocket) => {
+    services.metrics.sockets.inc();
+    socket.once('disconnect', () => services.metrics.sockets.dec());
     // A token bucket per socket: a flood of commands is refused, then disconnected, before it
     // reaches the database.
     let tokens = COMMAND_BURST;

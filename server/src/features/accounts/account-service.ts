@@ -303,6 +303,11 @@ export class AccountService {
     return this.tokens.checkCsrf(sessionId, presented);
   }
 
+  /** Whether anyone has signed in yet. */
+  hasUsers(): Promise<boolean> {
+    return this.store.hasUsers();
+  }
+
   /** The user with this ID. */
   findUser(id: string): Promise<User | undefined> {
     return this.store.findUserById(id);

@@ -56,6 +56,11 @@ export class AccountStore {
     return row ? toUser(row) : undefined;
   }
 
+  /** Whether any user exists (has ever signed in or accepted an invitation). */
+  async hasUsers(): Promise<boolean> {
+    return (await this.db('users').first('id')) !== undefined;
+  }
+
   /** The user with this email, created (with `id`) if there is none yet. */
   async findOrCreateUser(id: string, email: string, name: string | null, at: Date): Promise<User> {
     await this.db('users').insert({ id, email, name, created_at: at }).onConflict('email').ignore();

@@ -21,6 +21,8 @@ export interface DecisionServiceOptions {
    * meanwhile is decided together (0: no wait). Default 50: twice the pace of live pushes.
    */
   readonly debounceMs?: number;
+  /** Told how long each recompute took, in seconds (the server's metrics). */
+  readonly onRecompute?: (seconds: number) => void;
 }
 
 /** A decision and the goal it is about (null: no goal has conversions yet). */
@@ -48,6 +50,7 @@ export class DecisionService {
   private readonly allocationIntervalMs: number;
   private readonly projectionIntervalMs: number;
   private readonly debounceMs: number;
+  private readonly onRecompute: (seconds: number) => void;
   /** When each experiment's latest recompute started (milliseconds, this process's clock). */
   private readonly lastStart = new Map<string, number>();
 
@@ -64,6 +67,7 @@ export class DecisionService {
     this.allocationIntervalMs = options.allocationIntervalMs ?? MINUTE;
     this.projectionIntervalMs = options.projectionIntervalMs ?? MINUTE;
     this.debounceMs = options.debounceMs ?? 50;
+    this.onRecompute = options.onRecompute ?? (() => {});
   }
 
   /** Subscribes to `stats:changed`; returns the unsubscribe function. */
@@ -92,7 +96,9 @@ export class DecisionService {
         this.lastStart.set(experimentId, Date.now());
         this.pending.delete(experimentId);
         try {
+          const started = performance.now();
           await this.refresh(experimentId);
+          this.onRecompute((performance.now() - started) / 1000);
         } catch (err) {
           this.logger.error({ err, experimentId }, 'decision recompute failed');
         }

@@ -26,6 +26,22 @@ export class TeamService {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * While nobody has signed in yet, invites `email` as an owner of the oldest project: the way
+   * into a fresh install (its link is printed at start-up when no mail server is configured).
+   * @returns the invitation and its link, or null once a user exists or when there is no project.
+   * @throws ValidationError (400, field `email`) when `email` is not an email address.
+   */
+  async inviteFirstOwner(
+    email: string,
+  ): Promise<{ projectId: string; email: string; expiresAt: Date; link: string } | null> {
+    if (await this.accounts.hasUsers()) return null;
+    const [oldest] = await this.projects.listProjects();
+    if (!oldest) return null;
+    const { invitation, link } = await this.invite(oldest.id, null, { email, role: 'owner' });
+    return { projectId: oldest.id, email: invitation.email, expiresAt: invitation.expiresAt, link };
+  }
+
   /** The members, oldest first, and the invitations still open. */
   async team(projectId: string): Promise<{ members: Member[]; invitations: PendingInvitation[] }> {
     return {

@@ -25,6 +25,8 @@ export interface WebhookOptions {
    * server's network.
    */
   readonly allowPrivateTargets?: boolean;
+  /** Told how each attempt ended (the server's metrics); `pending`: it will be retried. */
+  readonly onAttempt?: (state: 'delivered' | 'pending' | 'failed') => void;
 }
 
 const DEFAULT_RETRY_DELAYS_MS = [10_000, 60_000, 300_000, 1_800_000, 7_200_000];
@@ -103,6 +105,7 @@ export class WebhookService {
   private readonly pollIntervalMs: number;
   private readonly timeoutMs: number;
   private readonly allowPrivateTargets: boolean;
+  private readonly onAttempt: NonNullable<WebhookOptions['onAttempt']>;
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private stopped = true;
@@ -124,6 +127,7 @@ export class WebhookService {
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.allowPrivateTargets = options.allowPrivateTargets ?? false;
+    this.onAttempt = options.onAttempt ?? (() => {});
   }
 
   /** Starts delivering: queues every notification for the project's webhooks. Returns stop. */
@@ -337,6 +341,7 @@ export class WebhookService {
       nextAttemptAt: state === 'pending' ? new Date(at + (delay ?? 0)) : null,
       at: new Date(at),
     });
+    this.onAttempt(state);
     this.logger.info(
       { webhookId: delivery.webhookId, deliveryId: delivery.id, attempt: attempts, status, state },
       'webhook delivery',
