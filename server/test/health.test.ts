@@ -53,3 +53,47 @@ describe('health probes', () => {
     }
   });
 });
+
+/** The value of one sample in Prometheus' text format, e.g. `vibariant_events_total{outcome="accepted"}`. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe('metrics', () => {
+  it('counts batches by status, events by outcome, and times batches and recomputes', async () => {
+    const { token } = await server.createProject('Metrics');
+    const exposure = (id: string, visitorId: string) => ({
+      type: 'exposure',
+      id,
+      visitorId,
+      experiment: 'metrics-hero',
+      variant: 'control',
+      variants: ['control', 'bold'],
+    });
+    await server.ingest(token, [exposure('m-1', 'v-1'), exposure('m-2', 'v-2')]);
+    const again = await server.request('POST', '/v1/events', {
+      body: { events: [exposure('m-2', 'v-2'), { type: 'exposure', id: 'm-3' }] },
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(again.status).toBe(200);
+    const refused = await server.request('POST', '/v1/events', {
+      body: { events: [] },
+      headers: { authorization: 'Bearer vv_proj_unknown' },
+    });
+    expect(refused.status).toBe(401);
+    await server.services.decisions.whenIdle();
+
+    const response = await fetch(`${server.url}/metrics`);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    expect(sample(text, 'vibariant_events_total{outcome="accepted"}')).toBe(2);
+    expect(sample(text, 'vibariant_events_total{outcome="duplicate"}')).toBe(1);
+    expect(sample(text, 'vibariant_events_total{outcome="rejected"}')).toBe(1);
+    expect(sample(text, 'vibariant_event_batches_total{status="200"}')).toBe(2);
+    expect(sample(text, 'vibariant_event_batches_total{status="401"}')).toBe(1);
+    expect(sample(text, 'vibariant_event_batch_duration_seconds_count')).toBe(2);
+    expect(sample(text, 'vibariant_decision_recompute_duration_seconds_count')).toBeGreaterThan(0);
+    expect(sample(text, 'vibariant_process_resident_memory_bytes')).toBeGreaterThan(0);
+  });
+});

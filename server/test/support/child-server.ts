@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 
 /** A TCP port free on 127.0.0.1 right now. */
 export async function freePort(): Promise<number> {
@@ -13,19 +14,23 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts `npm start`'s entry point (`src/main.ts`) in a child process on `port`, with `env`
- * added to this process's environment, and waits until it answers `/readyz`.
- * @throws Error when it does not answer within 20 s (the child is killed).
+ * added to this process's environment, and waits until it answers `/readyz`. With `onLogLine`,
+ * each line the server logs (stdout) is passed to it.
+ * @throws Error when it does not answer within 60 s (the child is killed).
  */
 export async function startServerProcess(
   port: number,
   env: Record<string, string>,
+  onLogLine?: (line: string) => void,
 ): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/main.ts'], {
     cwd: join(import.meta.dirname, '..', '..'),
     env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', onLogLine ? 'pipe' : 'ignore', 'inherit'],
   });
-  for (let i = 0; i < 200; i++) {
+  if (onLogLine && child.stdout) createInterface({ input: child.stdout }).on('line', onLogLine);
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
     try {
       if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return child;
     } catch {
