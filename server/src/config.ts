@@ -75,12 +75,20 @@ export interface Config {
   readonly webhookAllowPrivateTargets: boolean;
 }
 
+/** Every variable the server reads, with its default (undefined: none). */
+export const CONFIG_DEFAULTS: Readonly<Record<string, unknown>> = (() => {
+  const defaults: Record<string, unknown> = environmentSchema.parse({});
+  return Object.fromEntries(Object.keys(environmentSchema.shape).map((n) => [n, defaults[n]]));
+})();
+
 /**
- * Reads the configuration from environment variables (see the README's table).
+ * Reads the configuration from environment variables (see the README's table). An empty
+ * variable counts as unset (as Docker Compose passes `NAME=` for an unset `${NAME:-}`).
  * @throws Error naming each invalid variable.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = environmentSchema.safeParse(env);
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = environmentSchema.safeParse(set);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid configuration: ${problems.join('; ')}`);

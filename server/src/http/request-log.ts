@@ -7,6 +7,9 @@ import { pinoHttp } from 'pino-http';
 /** A request ID a client or proxy may send: short, and nothing but safe characters. */
 const REQUEST_ID_SHAPE = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** Requests too frequent to log at info when they succeed: the SDK's, and probes'. */
+const QUIET_PATHS = /^\/(v1\/|healthz$|readyz$|metrics$)/;
+
 /** The path of a request without its query string, which may hold a token. */
 const pathOf = (req: IncomingMessage): string => (req.url ?? '').split('?')[0] ?? '';
 
@@ -14,7 +17,8 @@ const pathOf = (req: IncomingMessage): string => (req.url ?? '').split('?')[0] ?
  * One log line per request (pino-http): request ID (the client's `X-Request-Id` when well formed,
  * else a new UUID; echoed in the response), method, path without the query string, status and
  * duration. Never headers, cookies, query strings or bodies: they carry tokens and personal data.
- * Successful SDK requests (`/v1`) are logged at debug level, the rest at info, 5xx at error.
+ * Successful SDK requests (`/v1`) and probes (`/healthz`, `/readyz`, `/metrics`) are logged at
+ * debug level, the rest at info, 5xx at error.
  */
 export function requestLog(logger: Logger): RequestHandler {
   return pinoHttp({
@@ -36,7 +40,7 @@ export function requestLog(logger: Logger): RequestHandler {
     },
     customLogLevel: (req, res, error) => {
       if (error || res.statusCode >= 500) return 'error';
-      if (res.statusCode < 400 && pathOf(req).startsWith('/v1/')) return 'debug';
+      if (res.statusCode < 400 && QUIET_PATHS.test(pathOf(req))) return 'debug';
       return 'info';
     },
     customSuccessMessage: () => 'request',
