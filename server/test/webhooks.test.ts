@@ -153,6 +153,15 @@ describe('notifications and webhooks', () => {
 
   it('gives up after its retries, and sends a test message on request', async () => {
     const hook = await receiver([503, 503, 503, 503]);
+    /** Attempts so far by how they ended, from the server's metrics. */
+    const attempts = async () =>
+      Object.fromEntries(
+        (await server.services.metrics.webhookAttempts.get()).values.map((v) => [
+          v.labels.state,
+          v.value,
+        ]),
+      );
+    const before = await attempts();
     try {
       const { projectId, apiKey } = await server.createProject('Down');
       const headers = { authorization: `Bearer ${apiKey}` };
@@ -173,6 +182,9 @@ describe('notifications and webhooks', () => {
       });
       expect(failed).toMatchObject({ attempts: 3, lastStatus: 503, lastError: 'answered 503' });
       expect(hook.received).toHaveLength(3);
+      const after = await attempts();
+      expect((after.pending ?? 0) - (before.pending ?? 0)).toBe(2);
+      expect((after.failed ?? 0) - (before.failed ?? 0)).toBe(1);
       expect(JSON.parse(hook.received[0]?.body ?? '{}').text).toBe(
         'Vibariant: this webhook works.',
       );
