@@ -11,6 +11,7 @@ import { dashboard } from './http/dashboard.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { healthRouter } from './http/health.js';
 import { managementRouter } from './http/management-router.js';
+import { openApiRouter } from './http/openapi.js';
 import { requestLog } from './http/request-log.js';
 import { sdkScript } from './http/sdk-script.js';
 import { rejectUnstorableText } from './http/storable-text.js';
@@ -86,6 +87,8 @@ export function createApp(services: Services, options: AppOptions): Express {
     }),
   );
 
+  // The API reference is public.
+  app.use(openApiRouter());
   app.use(
     '/api',
     requireContentType(['application/json']),
