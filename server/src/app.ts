@@ -5,6 +5,7 @@ import type { Services } from './composition-root.js';
 import { authRouter } from './features/accounts/auth-router.js';
 import { assignmentRouter } from './features/assignment/assignment-router.js';
 import { ingestionRouter } from './features/ingestion/ingestion-router.js';
+import { apiDocs } from './http/api-docs.js';
 import { requireCaller, requireProjectToken, resolveProjectAccess } from './http/auth.js';
 import { requireContentType } from './http/content-type.js';
 import { dashboard } from './http/dashboard.js';
@@ -88,7 +89,7 @@ export function createApp(services: Services, options: AppOptions): Express {
   );
 
   // The API reference is public.
-  app.use(openApiRouter());
+  app.use(openApiRouter(), apiDocs());
   app.use(
     '/api',
     requireContentType(['application/json']),

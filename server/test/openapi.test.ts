@@ -1,7 +1,8 @@
 /**
  * The API reference: `/api/openapi.json` is valid OpenAPI 3.1, lists exactly the routes the app
  * registers, and says what the routes do: what its schemas reject, the routes answer 400 for,
- * naming the field, and every answer has the shape documented for its status.
+ * naming the field, and every answer has the shape documented for its status. `/api/docs`
+ * serves its page and assets from this server.
  */
 import { validate } from '@readme/openapi-parser';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -278,5 +279,40 @@ describe('the OpenAPI document', () => {
       if (schema)
         expect(matches(schema, res.body), `${label}: ${JSON.stringify(ajv.errors)}`).toBe(true);
     }
+  });
+});
+
+describe('the interactive reference', () => {
+  it('is a page of this server whose scripts and styles load from it, without credentials', async () => {
+    const page = await fetch(`${server.url}/api/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await page.text();
+    // No inline script: the Content-Security-Policy allows this origin's scripts only.
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)/);
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]);
+    expect(assets).toEqual(
+      expect.arrayContaining([
+        '/api/docs/swagger-ui.css',
+        '/api/docs/swagger-ui-bundle.js',
+        '/api/docs/init.js',
+      ]),
+    );
+    const types: Record<string, RegExp> = {
+      css: /^text\/css/,
+      js: /^(text|application)\/javascript/,
+      png: /^image\/png/,
+    };
+    for (const asset of assets) {
+      const res = await fetch(`${server.url}${asset}`);
+      expect(res.status, asset).toBe(200);
+      expect(res.headers.get('content-type'), asset).toMatch(
+        types[asset?.split('.').pop() ?? ''] ?? /^$/,
+      );
+      const text = await res.text();
+      if (asset === '/api/docs/init.js') expect(text).toContain("url: '/api/openapi.json'");
+    }
+    expect((await fetch(`${server.url}/api/docs/index.html`)).status).toBe(404);
   });
 });

@@ -374,6 +374,11 @@ const ROUTES: Record<string, Record<string, RouteDoc>> = {
       access: 'public',
       ok: json('OpenAPI 3.1', anyObject),
     },
+    'GET /api/docs': {
+      summary: 'This document, to read and try out in a browser',
+      access: 'public',
+      ok: html('The interactive reference'),
+    },
   },
   SDK: {
     'GET /vibariant.global.js': {
