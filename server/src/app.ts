@@ -5,6 +5,7 @@ import type { Services } from './composition-root.js';
 import { authRouter } from './features/accounts/auth-router.js';
 import { assignmentRouter } from './features/assignment/assignment-router.js';
 import { ingestionRouter } from './features/ingestion/ingestion-router.js';
+import { apiDocs } from './http/api-docs.js';
 import { requireCaller, requireProjectToken, resolveProjectAccess } from './http/auth.js';
 import { requireContentType } from './http/content-type.js';
 import { dashboard } from './http/dashboard.js';
@@ -12,6 +13,7 @@ import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { healthRouter } from './http/health.js';
 import { managementRouter } from './http/management-router.js';
 import { countBatches, metricsEndpoint } from './http/metrics.js';
+import { openApiRouter } from './http/openapi.js';
 import { requestLog } from './http/request-log.js';
 import { sdkScript } from './http/sdk-script.js';
 import { rejectUnstorableText } from './http/storable-text.js';
@@ -89,6 +91,8 @@ export function createApp(services: Services, options: AppOptions): Express {
     }),
   );
 
+  // The API reference is public.
+  app.use(openApiRouter(), apiDocs());
   app.use(
     '/api',
     requireContentType(['application/json']),

@@ -37,6 +37,9 @@ export const emailAddress = z
 
 const emailSchema = z.object({ email: emailAddress });
 
+/** The request schemas this service validates with, also the API reference's (http/openapi.ts). */
+export const accountInputs = { signInLink: emailSchema };
+
 const csrfRefused = () =>
   new ForbiddenError("Send the session's CSRF token in the X-CSRF-Token header", {
     field: 'x-csrf-token',

@@ -11,6 +11,9 @@ export const MAX_NOTES = 200;
 
 const noteInput = z.object({ body: z.string().trim().min(1).max(5_000) }).strict();
 
+/** The request schemas this service validates with, also the API reference's (http/openapi.ts). */
+export const activityInputs = { note: noteInput };
+
 /** An experiment's activity feed: notes people write, announced to everyone watching. */
 export class ActivityService {
   constructor(

@@ -13,6 +13,9 @@ const assignSchema = z.object({
     .optional(),
 });
 
+/** The request schemas these routes validate with, also the API reference's (http/openapi.ts). */
+export const assignmentInputs = { assign: assignSchema };
+
 /** `GET /v1/config` and `POST /v1/assign` (mounted under /v1 behind the token guards). */
 export function assignmentRouter(assignment: AssignmentService): Router {
   const router = Router();

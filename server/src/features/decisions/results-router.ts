@@ -9,6 +9,9 @@ const historyQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_HISTORY).optional(),
 });
 
+/** The request schemas these routes validate with, also the API reference's (http/openapi.ts). */
+export const resultsInputs = { resultsQuery, historyQuery };
+
 /**
  * `/api/projects/:projectId/experiments/:key/{results,decisions,allocations}`: the decision
  * computed now (for any goal of the project), the decision history and the allocation history.

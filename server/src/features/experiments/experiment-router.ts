@@ -80,7 +80,24 @@ const listQuery = z.object({
 
 const noBody = z.object({}).strict();
 
-const ACTIONS: readonly ExperimentAction[] = ['start', 'pause', 'stop', 'archive', 'unarchive'];
+/** The request schemas these routes validate with, also the API reference's (http/openapi.ts). */
+export const experimentInputs = {
+  listQuery,
+  create: createSchema,
+  update: updateSchema,
+  variant,
+  allocation: allocationSchema,
+  noBody,
+};
+
+/** What `POST …/experiments/:key/{action}` can do. */
+export const EXPERIMENT_ACTIONS: readonly ExperimentAction[] = [
+  'start',
+  'pause',
+  'stop',
+  'archive',
+  'unarchive',
+];
 
 /**
  * `/api/projects/:projectId/experiments`: list, read, create and change experiments, move them
@@ -135,7 +152,7 @@ export function experimentRouter(experiments: ExperimentService): Router {
     });
   });
 
-  for (const action of ACTIONS) {
+  for (const action of EXPERIMENT_ACTIONS) {
     router.post(`${base}/:key/${action}`, async (req, res) => {
       authorizeProject(res, req.params.projectId);
       parseInput(noBody, req.body ?? {});

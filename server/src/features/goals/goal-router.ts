@@ -7,6 +7,9 @@ import type { GoalService } from './goal-service.js';
 const listQuery = z.object({ status: z.enum(['candidate', 'confirmed', 'rejected']).optional() });
 const noBody = z.object({}).strict();
 
+/** The request schemas these routes validate with, also the API reference's (http/openapi.ts). */
+export const goalInputs = { listQuery, noBody };
+
 /**
  * `/api/projects/:projectId/goals`: the project's goals with their counts, and a person's
  * verdict on each. Goal keys may hold any printable character (`:`, `/`, spaces): clients send

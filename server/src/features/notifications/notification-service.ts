@@ -26,6 +26,9 @@ const readInput = z
   .object({ ids: z.array(z.string().min(1).max(100)).min(1).max(200).optional() })
   .strict();
 
+/** The request schemas this service validates with, also the API reference's (http/openapi.ts). */
+export const notificationInputs = { listQuery, settings: settingsInput, read: readInput };
+
 /**
  * Notifications: recorded once per event (callers guarantee the once, with a compare-and-set),
  * announced as `notification:created` (the realtime layer pushes them, webhooks deliver them),

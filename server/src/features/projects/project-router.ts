@@ -45,6 +45,9 @@ const projectName = z.object({ name: z.string().trim().min(1).max(200) }).strict
 
 const named = z.object({ name: z.string().trim().min(1).max(200).default('default') }).strict();
 
+/** The request schemas these routes validate with, also the API reference's (http/openapi.ts). */
+export const projectInputs = { create: projectName, patch: projectPatch, named };
+
 /** `/api/projects/:projectId`: the project, its public tokens and its secret API keys. */
 export function projectRouter(projects: ProjectService): Router {
   const router = Router();

@@ -11,6 +11,9 @@ const role = z.enum(['owner', 'member']);
 const invitationInput = z.object({ email: emailAddress, role: role.default('member') }).strict();
 const roleInput = z.object({ role }).strict();
 
+/** The request schemas this service validates with, also the API reference's (http/openapi.ts). */
+export const teamInputs = { invitation: invitationInput, role: roleInput };
+
 const lastOwner = () =>
   new ConflictError('A project keeps at least one owner: make someone else an owner first', {
     field: 'role',

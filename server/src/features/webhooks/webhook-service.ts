@@ -57,6 +57,9 @@ const webhookInput = z
   })
   .strict();
 
+/** The request schemas this service validates with, also the API reference's (http/openapi.ts). */
+export const webhookInputs = { add: webhookInput };
+
 /** Text for Slack's mrkdwn: `&`, `<` and `>` escaped, so names cannot ping or link. */
 const slackText = (text: string): string =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
