@@ -172,9 +172,13 @@ describe('live decisions', () => {
   it('ends a reconnection after a server-side gap on the latest state', async () => {
     const { projectId, token, apiKey } = await server.createProject('Gap');
     await server.ingest(token, [exposure('g1', 'control')]);
+    const connected = async () => (await server.services.metrics.sockets.get()).values[0]?.value;
+    const before = await connected();
     const first = await client(apiKey);
     await first.emitWithAck('experiment:join', { projectId, experimentKey: 'hero' });
+    expect(await connected()).toBe((before ?? 0) + 1);
     first.disconnect();
+    await expect.poll(connected).toBe(before);
     for (let i = 2; i <= 6; i++) {
       server.clock.advance(1000);
       await server.ingest(token, [
