@@ -77,7 +77,12 @@ function formatRatio(ratio: number, better: 'lower' | 'higher'): string {
   const factor = ratio >= 1 ? ratio : 1 / ratio;
   if (factor < 1.5) return formatNumber(ratio);
   const good = ratio < 1 === (better === 'lower');
-  const times = factor >= 10 ? factor.toFixed(0) : factor.toFixed(1);
+  const times =
+    factor >= 10_000
+      ? factor.toExponential(0).replace('+', '')
+      : factor >= 10
+        ? Math.round(factor).toLocaleString('en-US')
+        : factor.toFixed(1);
   return `${formatNumber(ratio)} (${times}x ${good ? 'better' : 'worse'})`;
 }
 
