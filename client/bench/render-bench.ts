@@ -4,20 +4,26 @@
  *   preloads, the stylesheet); the planner's engine is loaded later, on its own screen.
  * - The time from navigation to an experiment page with every variant row and the four charts
  *   drawn, in headless chromium against a running server: 10 variants and 1,000 decision
- *   snapshots, beside a baseline of 2 variants and 10 snapshots measured in the same run.
+ *   snapshots, beside a baseline of 2 variants and 10 snapshots measured in the same run;
+ *   skipped, with the reason, when there is no chromium (CHROMIUM_PATH, else /usr/bin/chromium).
+ * Its key results also go to the summary of `npm run bench` (bench/results.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { decide } from '@vibariant/stats';
 import { chromium } from 'playwright-core';
+import { recordMeasure, recordSkip } from '../../bench/results.js';
 import { createProject, signIn } from '../../e2e/support/dashboard.js';
 import { startServerWithMail } from '../../server/test/support/server-with-mail.js';
 
 const CLIENT_DIR = join(import.meta.dirname, '..');
 const DIST = join(CLIENT_DIR, 'dist');
 const ROUNDS = 5;
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const BENCHMARK = 'dashboard';
+const TARGET_JS_KB = 100;
 
 /** Gzipped bytes of the first load's scripts and stylesheets, from the built index.html. */
 function initialSizes(): { js: number; css: number } {
@@ -35,7 +41,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function renderTimes(): Promise<{ big: number; small: number }> {
   const env = await startServerWithMail({ publicUrl: 'http://vibariant.test', now: Date.now });
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu'],
   });
   try {
@@ -126,13 +132,38 @@ console.log(
   `| JavaScript (entry and preloads, charts included) | ${(sizes.js / 1024).toFixed(1)} KB |`,
 );
 console.log(`| CSS | ${(sizes.css / 1024).toFixed(1)} KB |`);
+recordMeasure({
+  benchmark: BENCHMARK,
+  measure: 'first load JavaScript, gzipped',
+  unit: 'KB',
+  ours: sizes.js / 1024,
+  better: 'lower',
+  target: `< ${TARGET_JS_KB} KB`,
+  met: sizes.js / 1024 < TARGET_JS_KB,
+});
 
-const times = await renderTimes();
-console.log(`\nExperiment page in headless chromium, navigation to drawn, median of ${ROUNDS}\n`);
-console.log('| page | ms | ratio to the baseline |');
-console.log('|---|---|---|');
-console.log(`| 2 variants, 10 snapshots (baseline) | ${times.small.toFixed(0)} | 1.00 |`);
-console.log(
-  `| 10 variants, 1,000 snapshots | ${times.big.toFixed(0)} | ${(times.big / times.small).toFixed(2)} |`,
-);
+const renderMeasure = 'experiment page drawn, 10 variants, 1,000 snapshots';
+if (existsSync(CHROMIUM)) {
+  const times = await renderTimes();
+  console.log(`\nExperiment page in headless chromium, navigation to drawn, median of ${ROUNDS}\n`);
+  console.log('| page | ms | ratio to the baseline |');
+  console.log('|---|---|---|');
+  console.log(`| 2 variants, 10 snapshots (baseline) | ${times.small.toFixed(0)} | 1.00 |`);
+  console.log(
+    `| 10 variants, 1,000 snapshots | ${times.big.toFixed(0)} | ${(times.big / times.small).toFixed(2)} |`,
+  );
+  recordMeasure({
+    benchmark: BENCHMARK,
+    measure: renderMeasure,
+    unit: 'ms',
+    ours: times.big,
+    baseline: times.small,
+    baselineName: '2 variants, 10 snapshots',
+    better: 'lower',
+  });
+} else {
+  const why = `no chromium at ${CHROMIUM} (set CHROMIUM_PATH)`;
+  console.log(`\nExperiment page render skipped: ${why}`);
+  recordSkip(BENCHMARK, renderMeasure, why);
+}
 process.exit(0);

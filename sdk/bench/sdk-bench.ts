@@ -2,11 +2,14 @@
  * `npm run bench -w sdk`: the SDK's bundle sizes beside GrowthBook's, bundled the same way in
  * the same run (esbuild, minified, for the browser, gzipped), and `getVariant` calls per second
  * beside GrowthBook's `run` and the bare hash. Needs the build (`tsup`, which the script runs).
+ * Its key results, against GrowthBook, also go to the summary of `npm run bench`
+ * (bench/results.ts).
  */
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { GrowthBook } from '@growthbook/growthbook';
 import { build } from 'esbuild';
+import { recordMeasure } from '../../bench/results.js';
 import { chooseVariant, createVibariant, hashUnit, memoryStorage } from '../src/index.js';
 
 /** The package's folder, where npm runs the script. */
@@ -68,6 +71,15 @@ async function sizes(): Promise<void> {
   for (const [name, source, external] of ours) {
     const bytes = await gzippedBytes(source, external);
     console.log(`| @vibariant/sdk ${name} | ${kb(bytes)} | ${(bytes / growthbook).toFixed(2)} |`);
+    recordMeasure({
+      benchmark: 'SDK bundle',
+      measure: `${name}, gzipped`,
+      unit: 'KB',
+      ours: bytes / 1024,
+      baseline: growthbook / 1024,
+      baselineName: 'GrowthBook class',
+      better: 'lower',
+    });
   }
 }
 
@@ -88,19 +100,30 @@ function throughput(): void {
 
   const keys = Array.from({ length: 1000 }, (_, i) => `exp-${i}`);
   const bare = opsPerSecond((i) => chooseVariant(hashUnit(`v-${i & 1023}`, 'hero'), weights), n);
+  const stored = opsPerSecond(() => vb.getVariant('hero', variants), n);
+  const inTurn = opsPerSecond((i) => vb.getVariant(keys[i % 1000] as string, variants), n);
+  const growthbook = opsPerSecond(() => gb.run(experiment), n);
   const results: [string, number][] = [
     ['hashUnit + chooseVariant (the bare assignment), baseline', bare],
-    [
-      '@vibariant/sdk getVariant (stored assignment)',
-      opsPerSecond(() => vb.getVariant('hero', variants), n),
-    ],
-    [
-      '@vibariant/sdk getVariant, 1,000 experiments in turn',
-      opsPerSecond((i) => vb.getVariant(keys[i % 1000] as string, variants), n),
-    ],
-    ['@growthbook/growthbook run({ key, variations })', opsPerSecond(() => gb.run(experiment), n)],
+    ['@vibariant/sdk getVariant (stored assignment)', stored],
+    ['@vibariant/sdk getVariant, 1,000 experiments in turn', inTurn],
+    ['@growthbook/growthbook run({ key, variations })', growthbook],
   ];
   gb.destroy();
+  for (const [measure, ops] of [
+    ['getVariant, stored assignment', stored],
+    ['getVariant, 1,000 experiments in turn', inTurn],
+  ] as const) {
+    recordMeasure({
+      benchmark: 'SDK assignment',
+      measure,
+      unit: 'calls/s',
+      ours: ops,
+      baseline: growthbook,
+      baselineName: 'GrowthBook run()',
+      better: 'higher',
+    });
+  }
 
   console.log(`\nAssignment calls per second, one core, median of 5 rounds of ${format(n)}\n`);
   console.log('| call | calls/s | ratio to the bare assignment |');

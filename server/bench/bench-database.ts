@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { recordSkip } from '../../bench/results.js';
 
 /** Prefix of every database the benchmark creates. */
 export const BENCH_DATABASE_PREFIX = 'vibariant_bench_';
@@ -80,19 +81,26 @@ export async function createBenchDatabase(serverUrl: string): Promise<BenchDatab
 
 /**
  * The start of a benchmark run: a fresh database on the benchmark's server, or undefined (with
- * the reason printed) when the file is not the bundled benchmark or no PostgreSQL answers.
- * `label` names the benchmark in the skip line.
+ * the reason printed, and recorded as a skipped row for the summary of `npm run bench`) when
+ * the file is not the bundled benchmark or no PostgreSQL answers. `label` names the benchmark
+ * in the skip line, `benchmark` in the summary.
  */
 export async function startBenchRun(
   moduleUrl: string,
   label: string,
+  benchmark: string,
 ): Promise<BenchDatabase | undefined> {
   if (!moduleUrl.endsWith('.mjs')) {
     console.log('run the bundled benchmark: npm run bench -w server');
+    recordSkip(benchmark, 'all', 'not the bundled benchmark');
     return undefined;
   }
   const serverUrl = benchServerUrl();
   const database = await createBenchDatabase(serverUrl);
-  if (!database) console.log(`${label} skipped: no PostgreSQL at ${redactUrl(serverUrl)}`);
+  if (!database) {
+    const why = `no PostgreSQL at ${redactUrl(serverUrl)}`;
+    console.log(`${label} skipped: ${why}`);
+    recordSkip(benchmark, 'all', why);
+  }
   return database;
 }

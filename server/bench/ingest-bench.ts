@@ -19,7 +19,8 @@
  * (else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres) and drops it at the
  * end, also on failure. Without a reachable server it prints a skip line and exits 0.
  * Knobs: BENCH_BATCHES (per run, default 2000), BENCH_CONCURRENCY (default "4,8,16"),
- * BENCH_HISTORY_EVENTS (default 1000000).
+ * BENCH_HISTORY_EVENTS (default 1000000). Its key results also go to the summary of
+ * `npm run bench` (bench/results.ts).
  */
 import { createServer, Agent as HttpAgent, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,6 +29,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { pino } from 'pino';
+import { recordMeasure } from '../../bench/results.js';
 import { createApp } from '../src/app.js';
 import { createServices, type Services } from '../src/composition-root.js';
 import { type Database, migrate, openDatabase } from '../src/db/database.js';
@@ -87,6 +89,7 @@ const HISTORIES: readonly HistoryShape[] = [
 const REFRESH_RUNS = 200;
 const POST_RUNS = 50;
 const TARGET_RATIO = 0.5;
+const BENCHMARK = 'server ingestion';
 
 const THROUGHPUT_EXPERIMENTS: readonly ExperimentSpec[] = [
   { key: 'checkout-button', variants: ['control', 'green'] },
@@ -392,6 +395,17 @@ async function throughput(context: BenchContext, model: TrafficModel): Promise<T
   console.log(
     `target: API >= ${fixed(TARGET_RATIO)} x plain-insert rate: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'}`,
   );
+  recordMeasure({
+    benchmark: BENCHMARK,
+    measure: `POST /v1/events, batches of ${BATCH_SIZE}, best of ${CONCURRENCY.join('/')} in flight`,
+    unit: 'events/s',
+    ours: bestApi.api.eventsPerSecond,
+    baseline: bestPlain.plain.eventsPerSecond,
+    baselineName: 'plain multi-row INSERT',
+    better: 'higher',
+    target: `ratio >= ${fixed(TARGET_RATIO)}`,
+    met: ratio >= TARGET_RATIO,
+  });
   console.log(
     '(app ELU: share of the time the app’s event loop was busy, the load generator running in a worker thread; recomp/batch: decision recomputes finished per batch, coalesced per experiment)',
   );
@@ -690,6 +704,21 @@ async function history(context: BenchContext): Promise<void> {
     );
   }
   const [small, large] = medians;
+  const baselineName = `same, ${int(HISTORIES[0]!.events)} prior events`;
+  for (const [measure, key] of [
+    ['decision recompute p50', 'refresh'],
+    ['POST of 50 events p50', 'post'],
+  ] as const) {
+    recordMeasure({
+      benchmark: BENCHMARK,
+      measure: `${measure}, ${int(HISTORIES[1]!.events)} prior events (ratio near 1)`,
+      unit: 'ms',
+      ours: large![key],
+      baseline: small![key],
+      baselineName,
+      better: 'lower',
+    });
+  }
   console.log(
     `ratio ${int(HISTORIES[1]!.events)} / ${int(HISTORIES[0]!.events)} prior events: refresh ${fixed(large!.refresh / small!.refresh)}, POST ${fixed(large!.post / small!.post)} (near 1: independent of history)`,
   );
@@ -764,7 +793,7 @@ async function bench(database: BenchDatabase): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const database = await startBenchRun(import.meta.url, 'server bench');
+  const database = await startBenchRun(import.meta.url, 'server bench', BENCHMARK);
   if (!database) return;
   const interrupted = () => {
     void database.drop().then(() => process.exit(130));

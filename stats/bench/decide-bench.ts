@@ -7,8 +7,11 @@
  *    (adaptive Gauss-Kronrod quadrature, from the tests).
  * 2. The projection's cost (keep_testing decisions only).
  * 3. The planner's decision quality with the default thresholds.
+ *
+ * Its key results also go to the summary of `npm run bench` (bench/results.ts).
  */
 
+import { recordMeasure } from '../../bench/results.js';
 import { decide } from '../src/decide.js';
 import { plan } from '../src/planner.js';
 import { referenceBestArm } from '../test/reference/best-arm-reference.js';
@@ -32,6 +35,9 @@ function timeIt(run: () => void, minMillis = 300, rounds = 5): number {
   }
   return perRound.sort((a, b) => a - b)[Math.floor(rounds / 2)]!;
 }
+
+/** Microseconds per full decision the engine should stay within, by K. */
+const TARGET_MICROS: Record<number, number> = { 2: 20, 5: 200 };
 
 const scenarios = [
   { K: 2, visitors: 100, rates: [0.03, 0.05] },
@@ -108,6 +114,32 @@ for (const [index, s] of scenarios.entries()) {
     console.log(
       `${String(s.K).padStart(3)} ${`Monte Carlo ${draws / 1000}k`.padEnd(16)} ${format(micros).padStart(11)} ${`${(micros / engineMicros).toFixed(0)}x`.padStart(9)} ${sci(maxError(mc.pBest, reference.probabilityToBeBest)).padStart(11)} ${sci(maxError(mc.expectedLoss, reference.expectedLoss))} ${sci(hdiError(mc.hdi95))}`,
     );
+    if (draws === 10_000) {
+      const baselineName = 'Monte Carlo, 10,000 draws';
+      const target = TARGET_MICROS[s.K];
+      recordMeasure({
+        benchmark: 'stats engine',
+        measure: `full decision, K = ${s.K}`,
+        unit: 'us',
+        ours: engineMicros,
+        baseline: micros,
+        baselineName,
+        better: 'lower',
+        ...(target === undefined ? {} : { target: `< ${target} us`, met: engineMicros < target }),
+      });
+      recordMeasure({
+        benchmark: 'stats engine',
+        measure: `P(best) max error, K = ${s.K}`,
+        unit: '',
+        ours: maxError(
+          decision.variants.map((v) => v.pBest),
+          reference.probabilityToBeBest,
+        ),
+        baseline: maxError(mc.pBest, reference.probabilityToBeBest),
+        baselineName,
+        better: 'lower',
+      });
+    }
   }
 }
 console.log(
@@ -125,6 +157,16 @@ for (const visitors of [100, 1000]) {
   console.log(
     `  ${visitors} visitors/variant, 3% vs 3.5%: ${(micros / 1000).toFixed(1)} ms per decision with projection (${d.status}, about ${d.projection?.additionalVisitorsPerVariant ?? 'n/a'} more per variant)`,
   );
+}
+
+/**
+ * Visitors per variant a fixed-horizon two-proportion z-test needs to tell `p1` from `p2`
+ * (two-sided alpha 0.05, power 0.8).
+ */
+function fixedHorizonVisitors(p1: number, p2: number): number {
+  const zAlpha = 1.959964;
+  const zBeta = 0.841621;
+  return Math.ceil(((zAlpha + zBeta) ** 2 * (p1 * (1 - p1) + p2 * (1 - p2))) / (p1 - p2) ** 2);
 }
 
 console.log(
@@ -150,10 +192,22 @@ for (const [base, lift, label] of [
   });
   const seconds = (performance.now() - start) / 1000;
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const median = p.visitorsPerVariant.median;
+  if (label === '3% vs 6%' && median !== null) {
+    recordMeasure({
+      benchmark: 'stats planner',
+      measure: `median visitors per variant to a decision, ${label}`,
+      unit: '',
+      ours: median,
+      baseline: fixedHorizonVisitors(base, base * (1 + lift)),
+      baselineName: 'fixed-horizon test, alpha 0.05, power 0.8',
+      better: 'lower',
+    });
+  }
   console.log(
     `${label.padEnd(14)} ${String(p.visitorsPerVariant.median ?? '>10000').padStart(8)} ${String(p.visitorsPerVariant.p75 ?? '>10000').padStart(8)} ${pct(p.shares.readyToShip).padStart(6)} ${pct(p.shares.practicallyEquivalent).padStart(6)} ${pct(p.shares.undecided).padStart(9)} ${pct(p.wrongShipRate).padStart(10)} ${seconds.toFixed(1).padStart(8)}`,
   );
 }
 console.log(
-  'Visitors per variant to a decision over 1,000 simulated experiments (300 for A/A), capped at 10,000. For reference, a fixed-horizon two-proportion test needs about 745 per variant for 3% vs 6% (alpha 0.05, power 0.8).',
+  `Visitors per variant to a decision over 1,000 simulated experiments (300 for A/A), capped at 10,000. For reference, a fixed-horizon two-proportion test needs about ${fixedHorizonVisitors(0.03, 0.06)} per variant for 3% vs 6% (alpha 0.05, power 0.8).`,
 );
