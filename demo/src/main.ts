@@ -93,11 +93,18 @@ if (options.help) {
 const controller = new AbortController();
 const interrupt = () => {
   if (controller.signal.aborted) process.exit(130); // a second Ctrl-C: at once
-  process.stdout.write('\nStopping the visitors…\n');
+  if (!stdoutClosed) process.stdout.write('\nStopping the visitors…\n');
   controller.abort();
 };
 process.on('SIGINT', interrupt);
 process.on('SIGTERM', interrupt);
+// Output piped into a reader that stops early (`| head`): stop the demo as on Ctrl-C.
+let stdoutClosed = false;
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  stdoutClosed = true;
+  controller.abort();
+});
 
 try {
   await runDemo({
@@ -106,7 +113,9 @@ try {
     host: process.env.HOST ?? '127.0.0.1',
     databaseUrl: process.env.DATABASE_URL,
     runId: `demo-${Date.now().toString(36)}`,
-    print: (line) => process.stdout.write(`${line}\n`),
+    print: (line) => {
+      if (!stdoutClosed) process.stdout.write(`${line}\n`);
+    },
     signal: controller.signal,
   });
   process.exit(0);

@@ -103,7 +103,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     print(
       server.signInLink
         ? `  Sign in      ${server.signInLink} (opens the project; the link works once)`
-        : `  Sign in      at ${server.url}/sign-in as the project's owner (without SMTP_URL the email is printed here)`,
+        : `  Sign in      at ${server.url}/sign-in with ${process.env.OWNER_EMAIL ?? 'owner@vibariant.localhost'} (without SMTP_URL the email is printed here)`,
     );
     print(
       `  Project      "${DEMO_PROJECT_NAME}" ${created ? 'created now' : 'reused'}, data in ${options.databaseUrl ? 'DATABASE_URL' : options.dataDir}`,

@@ -81,9 +81,10 @@ export function serverEnvironment(
 /**
  * Starts the server and resolves once it listens, with its sign-in link when it printed one.
  * Every log line goes to `onLog` (the first owner's link too).
- * @throws Error when `server/dist/main.js` is missing (run `npm run build`), or when the server
- *   exits before it listens (with the last lines of its error output: a port in use, a data
- *   directory another process holds), or does not listen within 60 s.
+ * The server is killed if this process exits without stopping it (see `stop`).
+ * @throws Error when `server/dist/main.js` is missing (run `npm run build`), when the port is
+ *   in use, or when the server exits before it listens (with the last lines of its error
+ *   output: a data directory another process holds, say), or does not listen within 60 s.
  */
 export async function startServer(
   settings: ServerSettings,
@@ -96,8 +97,16 @@ export async function startServer(
     env: serverEnvironment(settings),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Whatever ends this process abruptly, the server does not outlive it. Killed, not asked:
+  // once nobody reads its log, its graceful shutdown cannot finish (its log writes fail), and
+  // the embedded database recovers from its write-ahead log at the next start.
+  const killChild = () => child.kill('SIGKILL');
+  process.once('exit', killChild);
   const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => resolve(code));
+    child.once('exit', (code) => {
+      process.off('exit', killChild);
+      resolve(code);
+    });
   });
   let errorOutput = '';
   child.stderr?.setEncoding('utf8');
@@ -139,6 +148,11 @@ export async function startServer(
   const outcome = await Promise.race([listens.then(() => 'ok' as const), exited, timeout]);
   if (outcome !== 'ok') {
     child.kill('SIGKILL');
+    if (/EADDRINUSE/.test(errorOutput)) {
+      throw new Error(
+        `port ${settings.port} of ${settings.host} is in use (another server, npm start?): choose another with --port`,
+      );
+    }
     const why = outcome === 'timeout' ? 'did not start within 60 s' : `exited (code ${outcome})`;
     throw new Error(`the server ${why}${errorOutput ? `:\n${errorOutput.trimEnd()}` : ''}`);
   }

@@ -90,7 +90,7 @@ export function summary(
     for (const v of d?.variants ?? []) {
       lines.push(
         `  ${v.key.padEnd(14)} ${String(v.conversions).padStart(6)} / ${String(v.visitors).padEnd(7)} ` +
-          `P(best) ${percent(v.pBest).padStart(4)}  traffic ${percent(v.allocation)}`,
+          `P(best) ${percent(v.pBest).padStart(4)}  allocation ${percent(v.allocation)}`,
       );
     }
     if (d) lines.push(`  ${d.recommendation}`);
