@@ -16,7 +16,7 @@ import { DEMO_EXPERIMENTS, type DemoExperiment } from './scenario.js';
 import { type LogLine, type ServerSettings, startServer } from './server-process.js';
 import { describeExperiments, statusLine, summary, type Tally } from './status.js';
 import { startTraffic, type TrafficCounts } from './traffic.js';
-import { browserFetch, simulateVisitor, type Visit } from './visitor.js';
+import { browserFetch, simulateVisitor } from './visitor.js';
 
 export interface DemoOptions extends ServerSettings {
   /** Visitors per second, > 0. */
@@ -35,8 +35,6 @@ export interface DemoOptions extends ServerSettings {
   readonly experiments?: readonly DemoExperiment[] | undefined;
   /** Where the demo writes what a person reads, one line per call. */
   readonly print: (line: string) => void;
-  /** Told of each finished visit, with its number. */
-  readonly onVisit?: ((index: number, visit: Visit) => void) | undefined;
   /** Aborting stops the visitors, then the server (Ctrl-C). */
   readonly signal?: AbortSignal | undefined;
 }
@@ -154,7 +152,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           counts.visitors++;
           if (visit.converted[key]) counts.conversions++;
         }
-        options.onVisit?.(index, visit);
       },
     });
     const onAbort = () => void traffic.stop();
