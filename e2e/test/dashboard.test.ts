@@ -14,7 +14,7 @@ import {
   type ServerWithMail,
   startServerWithMail,
 } from '../../server/test/support/server-with-mail.js';
-import { PAGES_DIST, SDK_DIST } from '../support/build.js';
+import { LANDING_DIST, landingPage, SDK_DIST } from '../support/build.js';
 import { describeInBrowser, launchChromium } from '../support/chromium.js';
 import { createProject, openEmailedLink, signIn } from '../support/dashboard.js';
 import { type Site, startSite } from '../support/site.js';
@@ -31,7 +31,7 @@ let browser: Browser;
 describeInBrowser('the dashboard in chromium', () => {
   beforeAll(async () => {
     env = await startServerWithMail({ publicUrl: 'http://vibariant.test', now: Date.now });
-    site = await startSite({ '/sdk/': SDK_DIST, '/app/': PAGES_DIST });
+    site = await startSite({ '/sdk/': SDK_DIST, '/landing/': LANDING_DIST });
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -60,7 +60,7 @@ describeInBrowser('the dashboard in chromium', () => {
     const list = await dashboard.newPage();
     await list.goto(projectUrl);
     await list.getByText('No experiment yet').waitFor();
-    site.page('/', landingPage(token));
+    site.page('/landing/', landingPage(token, env.server.url));
 
     // The first visitor: the set-up light turns green, the experiment appears in the list.
     await visit(0);
@@ -249,16 +249,6 @@ async function signedIn(context: BrowserContext, email: string): Promise<Page> {
   return page;
 }
 
-/** The landing page of the user's site, with the SDK's React build and the project's token. */
-function landingPage(token: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
-  <title>Vibariant landing</title></head><body><div id="root"></div>
-  <script type="module">
-    await import('/app/landing.js');
-    window.startLanding(${JSON.stringify({ token, apiHost: env.server.url })});
-  </script></body></html>`;
-}
-
 /** A number in [0, 1) fixed by `i`: which visitors click does not change between runs. */
 function chance(i: number): number {
   let h = Math.imul(i + 0x9e3779b9, 0x85ebca6b) >>> 0;
@@ -273,7 +263,7 @@ function chance(i: number): number {
 async function visit(i: number): Promise<void> {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(site.url);
+  await page.goto(`${site.url}/landing/`);
   const main = page.locator('main[data-variant]');
   await main.waitFor();
   const variant = (await main.getAttribute('data-variant')) as string;

@@ -7,7 +7,7 @@ import { isValidVisitorId } from '@vibariant/sdk/core';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../server/test/support/test-server.js';
-import { PAGES_DIST, SDK_DIST } from '../support/build.js';
+import { LANDING_DIST, landingPage, SDK_DIST } from '../support/build.js';
 import { describeInBrowser, launchChromium } from '../support/chromium.js';
 import { eventually } from '../support/eventually.js';
 import { type Site, startSite } from '../support/site.js';
@@ -44,7 +44,7 @@ describeInBrowser('the SDK in chromium against the server', () => {
   beforeAll(async () => {
     server = await startTestServer({ now: Date.now });
     project = await server.createProject('Shop');
-    site = await startSite({ '/sdk/': SDK_DIST, '/app/': PAGES_DIST });
+    site = await startSite({ '/sdk/': SDK_DIST, '/landing/': LANDING_DIST });
     site.page('/', SDK_PAGE);
     site.page('/thanks', SDK_PAGE);
     browser = await launchChromium();
@@ -250,24 +250,17 @@ describeInBrowser('the SDK in chromium against the server', () => {
   });
 
   it('sends one exposure under React StrictMode, for the variant it rendered', async () => {
-    site.page(
-      '/react',
-      `<!doctype html><html><body><div id="root"></div>
-      <script type="module" src="/app/react-app.js"></script></body></html>`,
-    );
-    const { page, context, errors } = await openPage(undefined, '/react');
-    await page.waitForFunction(() => typeof window.startApp === 'function');
-    await page.evaluate(
-      ({ token, apiHost }) => window.startApp({ token, apiHost }),
-      clientOptions(),
-    );
+    // The React landing page example (sdk/examples/react-landing), under <StrictMode>.
+    site.page('/landing/', landingPage(project.token, server.url));
+    const { page, context, errors } = await openPage(undefined, '/landing/');
+    await page.locator('#variant').waitFor();
     const shown = await page.locator('#variant').textContent();
     await page.click('#signup');
     const visitorId = await page.evaluate(() => localStorage.getItem('vv:visitor') as string);
     await page.goto(`${site.url}/thanks`); // page hide sends the queue
     const stored = await eventually(async () => {
       const rows = await storedEvents(visitorId);
-      return rows.length >= 2 ? rows : undefined;
+      return rows.some((e) => e.type === 'conversion') ? rows : undefined;
     });
     const exposures = stored.filter((e) => e.type === 'exposure');
     expect(exposures).toHaveLength(1);
@@ -464,7 +457,7 @@ describeInBrowser('the SDK in chromium against the server', () => {
 });
 
 /** Pages that start the SDK their own way. */
-const PAGES_WITHOUT_SDK = ['/react', '/tag'];
+const PAGES_WITHOUT_SDK = ['/landing/', '/tag'];
 
 /** The options every page's client gets: this project, this server, automation allowed. */
 function clientOptions() {

@@ -45,6 +45,8 @@ const environmentSchema = z.object({
   /** Sign-in links per hour, per client IP and per email address. */
   SIGN_IN_LINKS_PER_IP: positiveInt.default(20),
   SIGN_IN_LINKS_PER_ADDRESS: positiveInt.default(5),
+  /** Least time between two moves of a bandit's allocation, in seconds. */
+  BANDIT_INTERVAL_SECONDS: positiveInt.default(60),
 });
 
 /** The server's configuration, parsed from the environment. */
@@ -73,6 +75,8 @@ export interface Config {
   readonly github: GitHubSettings | undefined;
   readonly redisUrl: string | undefined;
   readonly webhookAllowPrivateTargets: boolean;
+  /** Least time between two moves of a bandit's allocation, in milliseconds. */
+  readonly banditIntervalMs: number;
 }
 
 /** Every variable the server reads, with its default (undefined: none). */
@@ -126,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signInLinksPerAddress: e.SIGN_IN_LINKS_PER_ADDRESS,
     redisUrl: e.REDIS_URL,
     webhookAllowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'true',
+    banditIntervalMs: e.BANDIT_INTERVAL_SECONDS * 1000,
     github:
       e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET
         ? {

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
       github: config.github,
     },
     webhooks: { allowPrivateTargets: config.webhookAllowPrivateTargets },
+    decisions: { allocationIntervalMs: config.banditIntervalMs },
   });
   const first = await ensureFirstProject(services.projects);
   if (first) {
