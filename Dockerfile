@@ -12,6 +12,7 @@ COPY server/package.json server/
 COPY client/package.json client/
 COPY stats/package.json stats/
 COPY e2e/package.json e2e/
+COPY demo/package.json demo/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && scripts/package-runtime.sh /app

@@ -65,4 +65,12 @@ describe.runIf(TEST_DRIVER === 'pglite')('the first start', () => {
       await stopServerProcess(second.child);
     }
   }, 90_000);
+
+  it('shuts down with exit code 0 when the reader of its log has gone', async () => {
+    const { child } = await start(await freePort());
+    child.stdout?.destroy(); // as when `npm start | head` has stopped reading
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 90_000);
 });
