@@ -22,6 +22,8 @@ export interface SenderOptions {
 
 /** One attempt at sending a batch, as the client saw it. */
 export interface Attempt {
+  /** Its `X-Request-Id`, which the server uses as the request's ID in its log. */
+  readonly requestId: string;
   /** When the request's last byte was handed to the socket (performance.now()), if it was. */
   readonly writtenAt: number | undefined;
   /** When the answer or the error came. */
@@ -75,6 +77,7 @@ export class RetryingSender {
   private sentEvents = 0;
   private acceptedEvents = 0;
   private attemptCount = 0;
+  private readonly idPrefix = `chaos-${Math.random().toString(36).slice(2, 8)}`;
   private readonly acknowledged = new Set<string>();
   private readonly statuses: Record<string, number> = {};
   private readonly connectionErrors: Record<string, number> = {};
@@ -155,17 +158,19 @@ export class RetryingSender {
   }
 
   private async deliver(events: readonly SentEvent[]): Promise<boolean> {
-    const target = {
-      origin: this.options.origin,
-      path: '/v1/events',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${this.options.token}`,
-        'user-agent': BROWSER_USER_AGENT,
-      },
+    const headers = {
+      'content-type': 'application/json',
+      authorization: `Bearer ${this.options.token}`,
+      'user-agent': BROWSER_USER_AGENT,
     };
     for (let failures = 1; !this.aborted; failures++) {
       this.attemptCount++;
+      const requestId = `${this.idPrefix}-${this.attemptCount}`;
+      const target = {
+        origin: this.options.origin,
+        path: '/v1/events',
+        headers: { ...headers, 'x-request-id': requestId },
+      };
       let retryAfterMs = 0;
       let writtenAt: number | undefined;
       try {
@@ -175,6 +180,7 @@ export class RetryingSender {
           writtenAt = performance.now();
         });
         this.attempts.push({
+          requestId,
           writtenAt,
           settledAt: performance.now(),
           status: response.status,
@@ -202,6 +208,7 @@ export class RetryingSender {
           (error as NodeJS.ErrnoException).code ?? (error as Error).message ?? String(error);
         this.connectionErrors[code] = (this.connectionErrors[code] ?? 0) + 1;
         this.attempts.push({
+          requestId,
           writtenAt,
           settledAt: performance.now(),
           status: undefined,

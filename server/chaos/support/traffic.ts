@@ -13,9 +13,13 @@ export const CHAOS_EXPERIMENTS = [
  * views), every event with its own ID; `seed` fixes the choices.
  */
 export function chaosBatches(count: number, seed: number): Batch[] {
-  return new TrafficModel({ experiments: CHAOS_EXPERIMENTS, seed }).take(count);
+  return chaosTraffic(seed).take(count);
 }
 
 /** Every event ID of `batches`. */
 export const eventIds = (batches: readonly Batch[]): Set<string> =>
   new Set(batches.flatMap((batch) => batch.events.map((event) => event.id)));
+
+/** The chaos traffic as a model, for batches made as they are sent (`next()`). */
+export const chaosTraffic = (seed: number): TrafficModel =>
+  new TrafficModel({ experiments: CHAOS_EXPERIMENTS, seed });
