@@ -78,64 +78,72 @@ async function probeWhileDown(
   return statuses;
 }
 
-describe.runIf(postgresInstalled())('database restart (private PostgreSQL)', () => {
-  let cluster: PrivatePostgres;
-  let database: ChaosDatabase;
-  beforeAll(async () => {
-    cluster = await PrivatePostgres.create();
-    database = await postgresDatabase(cluster.url, 'private pg');
-  });
-  afterAll(async () => {
-    await database?.dispose().catch(() => {});
-    await cluster?.destroy();
-  });
+// Skipped where PostgreSQL's binaries are not installed, except under CI=true, where it fails.
+describe.runIf(postgresInstalled() || process.env.CI === 'true')(
+  'database restart (private PostgreSQL)',
+  () => {
+    let cluster: PrivatePostgres;
+    let database: ChaosDatabase;
+    beforeAll(async () => {
+      cluster = await PrivatePostgres.create();
+      database = await postgresDatabase(cluster.url, 'private pg');
+    });
+    afterAll(async () => {
+      await database?.dispose().catch(() => {});
+      await cluster?.destroy();
+    });
 
-  it('answers 503 while PostgreSQL is down and recovers without a restart', async () => {
-    const port = await freePort();
-    const server = await ProductionServer.start(port, { ...database.env, ...MANY_VISITORS });
-    const { projectId, projectToken, apiKey } = await server.firstProject();
-    const sender = new RetryingSender({ origin: server.url, token: projectToken, concurrency: 4 });
-    try {
-      const batches = chaosBatches(BATCHES, 23);
-      const sentIds = eventIds(batches);
-      const load = sender.sendAll(batches.map((b) => b.events));
+    it('answers 503 while PostgreSQL is down and recovers without a restart', async () => {
+      const port = await freePort();
+      const server = await ProductionServer.start(port, { ...database.env, ...MANY_VISITORS });
+      const { projectId, projectToken, apiKey } = await server.firstProject();
+      const sender = new RetryingSender({
+        origin: server.url,
+        token: projectToken,
+        concurrency: 4,
+      });
+      try {
+        const batches = chaosBatches(BATCHES, 23);
+        const sentIds = eventIds(batches);
+        const load = sender.sendAll(batches.map((b) => b.events));
 
-      const probes: Record<string, number>[] = [];
-      for (const outage of OUTAGES) {
-        await until(
-          () => sender.report().acknowledged.size >= outage.at * sentIds.size,
-          `${outage.at * 100} % of the events are acknowledged`,
+        const probes: Record<string, number>[] = [];
+        for (const outage of OUTAGES) {
+          await until(
+            () => sender.report().acknowledged.size >= outage.at * sentIds.size,
+            `${outage.at * 100} % of the events are acknowledged`,
+          );
+          await cluster.stop(outage.mode);
+          const stoppedAt = Date.now();
+          probes.push(await probeWhileDown(server.url, projectId, projectToken, apiKey));
+          await sleep(Math.max(0, DOWN_MS - (Date.now() - stoppedAt)));
+          await cluster.start();
+          await until(async () => (await fetch(`${server.url}/readyz`)).ok, '/readyz answers 200');
+        }
+        await load;
+        expect(server.running).toBe(true); // the same process throughout
+        expect(await server.stop('SIGTERM')).toBe(0);
+
+        const report = sender.report();
+        expect(report.refused).toEqual([]);
+        expect(report.incomplete).toEqual([]);
+        expect(report.statuses['503']).toBeGreaterThan(0); // the load met the outage
+        const failures = Object.keys(report.statuses).filter((s) => s !== '200' && s !== '503');
+        expect(failures).toEqual([]);
+        expect(report.connectionErrors).toEqual({}); // the server never went away
+        await checkLedger(
+          'database restart',
+          database,
+          projectId,
+          report,
+          new Set([...sentIds, 'probe']),
+          `${OUTAGES.length} outages of ${DOWN_MS} ms (${OUTAGES.map((o) => o.mode).join(', ')}), ` +
+            `answers ${JSON.stringify(report.statuses)}, probes while down ${JSON.stringify(probes[0])}`,
         );
-        await cluster.stop(outage.mode);
-        const stoppedAt = Date.now();
-        probes.push(await probeWhileDown(server.url, projectId, projectToken, apiKey));
-        await sleep(Math.max(0, DOWN_MS - (Date.now() - stoppedAt)));
-        await cluster.start();
-        await until(async () => (await fetch(`${server.url}/readyz`)).ok, '/readyz answers 200');
+      } finally {
+        sender.close();
+        await server.stop('SIGKILL');
       }
-      await load;
-      expect(server.running).toBe(true); // the same process throughout
-      expect(await server.stop('SIGTERM')).toBe(0);
-
-      const report = sender.report();
-      expect(report.refused).toEqual([]);
-      expect(report.incomplete).toEqual([]);
-      expect(report.statuses['503']).toBeGreaterThan(0); // the load met the outage
-      const failures = Object.keys(report.statuses).filter((s) => s !== '200' && s !== '503');
-      expect(failures).toEqual([]);
-      expect(report.connectionErrors).toEqual({}); // the server never went away
-      await checkLedger(
-        'database restart',
-        database,
-        projectId,
-        report,
-        new Set([...sentIds, 'probe']),
-        `${OUTAGES.length} outages of ${DOWN_MS} ms (${OUTAGES.map((o) => o.mode).join(', ')}), ` +
-          `answers ${JSON.stringify(report.statuses)}, probes while down ${JSON.stringify(probes[0])}`,
-      );
-    } finally {
-      sender.close();
-      await server.stop('SIGKILL');
-    }
-  });
-});
+    });
+  },
+);
