@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
@@ -50,6 +50,7 @@ async function main(): Promise<void> {
   // A client that sends its body too slowly loses the connection after 30 s, not 5 minutes.
   server.requestTimeout = 30_000;
   server.headersTimeout = 20_000;
+  const requests = trackRequests(server);
   server.listen(config.port, config.host, () => {
     logger.info({ url: config.publicUrl }, `Vibariant is running at ${config.publicUrl}`);
     welcome?.();
@@ -59,8 +60,17 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: finishing the requests in flight');
-    const httpClosed = closeHttp(server, config.shutdownTimeoutMs);
+    logger.info(
+      { signal, inFlight: requestIds(requests.inFlight) },
+      'shutting down: finishing the requests in flight',
+    );
+    requests.drain();
+    const httpClosed = closeHttp(server, config.shutdownTimeoutMs, () => {
+      logger.warn(
+        { cut: requestIds(requests.inFlight) },
+        'shutdown timeout: cutting the requests left',
+      );
+    });
     await realtime.close();
     await httpClosed;
     await services.stop();
@@ -73,13 +83,53 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
+/** The requests a server has received and not yet answered, and how to wind them down. */
+interface RequestTracker {
+  /** Unanswered requests and their responses (kept up to date). */
+  readonly inFlight: Map<IncomingMessage, ServerResponse>;
+  /**
+   * From now on every answer says `Connection: close`, those in flight included: a keep-alive
+   * client would otherwise send its next request on the same connection, which then never
+   * becomes idle, and the shutdown would wait for its timeout.
+   */
+  drain(): void;
+}
+
+function trackRequests(server: Server): RequestTracker {
+  const inFlight = new Map<IncomingMessage, ServerResponse>();
+  let draining = false;
+  const closeAfter = (res: ServerResponse) => {
+    if (!res.headersSent) res.setHeader('connection', 'close');
+  };
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    inFlight.set(req, res);
+    res.once('close', () => inFlight.delete(req));
+    if (draining) closeAfter(res);
+  });
+  return {
+    inFlight,
+    drain: () => {
+      draining = true;
+      for (const res of inFlight.values()) closeAfter(res);
+    },
+  };
+}
+
+/** The request IDs (see `http/request-log.ts`) of `requests`, for the shutdown's log lines. */
+const requestIds = (requests: Map<IncomingMessage, ServerResponse>): string[] =>
+  [...requests.keys()].map((req) => String((req as IncomingMessage & { id?: unknown }).id ?? '?'));
+
 /**
  * Stops accepting connections, closes idle keep-alive ones, and resolves when the requests in
- * flight have been answered, or after `timeoutMs`, when the remaining connections are cut.
+ * flight have been answered, or after `timeoutMs`, when the remaining connections are cut
+ * (`onTimeout` is called first).
  */
-function closeHttp(server: Server, timeoutMs: number): Promise<void> {
+function closeHttp(server: Server, timeoutMs: number, onTimeout: () => void): Promise<void> {
   return new Promise((resolve) => {
-    const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    const deadline = setTimeout(() => {
+      onTimeout();
+      server.closeAllConnections();
+    }, timeoutMs);
     server.close(() => {
       clearTimeout(deadline);
       resolve();

@@ -37,7 +37,10 @@ describe('the dashboard, served by the server', () => {
   });
 
   it('never answers a missing file or a server path with the app', async () => {
-    for (const path of ['/assets/nope.js', '/assets/%00', '/vibariant.global.js.map', '/x/y.css']) {
+    const missing = ['/assets/nope.js', '/assets/%00', '/vibariant.global.js.map', '/x/y.css'];
+    // Server paths written with extra slashes or in capitals reach no route, and no page.
+    const serverPaths = ['//api/projects', '//v1/config', '///auth/me', '//Metrics', '//API/x'];
+    for (const path of [...missing, ...serverPaths]) {
       const res = await server.request('GET', path, { headers: html });
       expect({ path, status: res.status }).toEqual({ path, status: 404 });
       expect(res.body.error.code).toBe('not_found');

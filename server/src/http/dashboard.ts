@@ -16,8 +16,12 @@ function repositoryRoot(from: string): string {
   return from;
 }
 
-/** Paths the dashboard never answers: the API, sign-in, the SDK's routes and Socket.IO. */
-const SERVER_PATHS = /^\/(api|auth|v1|socket\.io|healthz|readyz)(\/|$)/;
+/**
+ * Paths the dashboard never answers: the API, sign-in, the SDK's routes, Socket.IO and the
+ * probes, in any case and after any number of slashes (`//api/…` reaches no API route, and is
+ * no page of the app either).
+ */
+const SERVER_PATHS = /^\/+(api|auth|v1|socket\.io|healthz|readyz|metrics)(\/|$)/i;
 /** A path naming a file: its last segment has an extension. */
 const FILE = /\.[^/]*$/;
 

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { AppError } from '../errors/app-error.js';
+
+/** Seconds a client is asked to wait before retrying while the database is unreachable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /** Errors from Express's body parsers carry a status and a type. */
 interface HttpParserError {
@@ -38,7 +42,9 @@ function fromParserError(error: HttpParserError): AppError | undefined {
 
 /**
  * The one place errors become responses: `{ error: { code, message, details } }`. A 5xx is
- * logged with an ID that the response carries; its internals are never sent.
+ * logged with an ID that the response carries; its internals are never sent. An unreachable
+ * database (see `isDatabaseUnavailable`) is a 503 `database_unavailable` with `Retry-After`,
+ * logged as a warning.
  */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
@@ -50,6 +56,22 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     const errorId = randomUUID();
+    if (isDatabaseUnavailable(error)) {
+      // Not the request's fault and not a bug: the client retries later (the SDK does).
+      logger.warn(
+        { err: { message: (error as Error).message }, errorId, method: req.method, path: req.path },
+        'database unavailable',
+      );
+      res.set('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      res.status(503).json({
+        error: {
+          code: 'database_unavailable',
+          message: 'The database cannot be reached right now; retry later',
+          details: { errorId, retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS },
+        },
+      });
+      return;
+    }
     logger.error({ err: error, errorId, method: req.method, path: req.path }, 'request failed');
     res.status(500).json({
       error: { code: 'internal', message: 'Internal server error', details: { errorId } },

@@ -10,8 +10,12 @@ const REQUEST_ID_SHAPE = /^[A-Za-z0-9._-]{1,64}$/;
 /** Requests too frequent to log at info when they succeed: the SDK's, and probes'. */
 const QUIET_PATHS = /^\/(v1\/|healthz$|readyz$|metrics$)/;
 
-/** The path of a request without its query string, which may hold a token. */
-const pathOf = (req: IncomingMessage): string => (req.url ?? '').split('?')[0] ?? '';
+/**
+ * The path of a request without its query string, which may hold a token: the whole path, also
+ * inside a router mounted on a prefix (where Express has cut the prefix off `req.url`).
+ */
+const pathOf = (req: IncomingMessage & { originalUrl?: string }): string =>
+  (req.originalUrl ?? req.url ?? '').split('?')[0] ?? '';
 
 /**
  * One log line per request (pino-http): request ID (the client's `X-Request-Id` when well formed,

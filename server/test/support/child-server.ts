@@ -29,17 +29,33 @@ export async function startServerProcess(
     stdio: ['ignore', onLogLine ? 'pipe' : 'ignore', 'inherit'],
   });
   if (onLogLine && child.stdout) createInterface({ input: child.stdout }).on('line', onLogLine);
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
+  await waitUntilReady(child, port, 60_000);
+  return child;
+}
+
+/**
+ * Waits until the server `child` started answers 200 on `/readyz` of `port`.
+ * @throws Error when it exits first, or does not answer within `timeoutMs` (it is then killed).
+ */
+export async function waitUntilReady(
+  child: ChildProcess,
+  port: number,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`server exited (${child.exitCode ?? child.signalCode}) before it was ready`);
+    }
     try {
-      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return child;
+      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return;
     } catch {
       // not listening yet
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill('SIGKILL');
-  throw new Error('server did not start');
+  throw new Error(`server did not start within ${timeoutMs} ms`);
 }
 
 /** Stops a child server and waits for it to exit. */

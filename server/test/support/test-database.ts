@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import knexFactory from 'knex';
 import { inject } from 'vitest';
 import { type Database, migrate, openDatabase } from '../../src/db/database.js';
-import { TEST_DATABASE_PREFIX, withDatabase } from './postgres-template.js';
+import { createDatabase, dropDatabase, TEST_DATABASE_PREFIX } from './postgres-template.js';
 
 /** Which driver this test project runs on. */
 export const TEST_DRIVER = (process.env.VIBARIANT_TEST_DRIVER ?? 'pglite') as 'pg' | 'pglite';
@@ -20,26 +19,15 @@ export async function createTestDatabase(): Promise<Database> {
   const url = process.env.TEST_DATABASE_URL;
   if (!url) throw new Error('TEST_DATABASE_URL is required on the pg driver');
   const name = `${TEST_DATABASE_PREFIX}${randomBytes(6).toString('hex')}`;
-  const admin = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 1 } });
-  try {
-    await admin.raw('CREATE DATABASE ?? TEMPLATE ??', [name, inject('postgresTemplate')]);
-  } finally {
-    await admin.destroy();
-  }
   const db = await openDatabase({
-    databaseUrl: withDatabase(url, name),
+    databaseUrl: await createDatabase(url, name, inject('postgresTemplate')),
     acquireConnectionTimeout: 2_000,
   });
   return {
     ...db,
     close: async () => {
       await db.close();
-      const dropper = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 1 } });
-      try {
-        await dropper.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [name]);
-      } finally {
-        await dropper.destroy();
-      }
+      await dropDatabase(url, name);
     },
   };
 }
