@@ -10,7 +10,7 @@
  * an API call with valid fields does what it says). A 2xx on `/v1` or `/api` without a real
  * credential fails the test. Never a 5xx, never a hang (a request with a body over the 1 MB
  * limit may see its connection reset instead of the 413: see `check`); the process stays up and
- * its memory (RSS, from /metrics) grows less than 100 MB after a warm-up.
+ * its memory (RSS, from /metrics) grows less than 150 MB after a warm-up.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -33,7 +33,11 @@ const CONCURRENCY = 8;
 const SEED = Number(process.env.CHAOS_SEED ?? 20_261_201);
 /** A request without any answer after this long is a hang. */
 const ANSWER_TIMEOUT_MS = 30_000;
-const MAX_RSS_GROWTH_BYTES = 100 * 1_048_576;
+/**
+ * RSS after the warm-up moves by some 70 MB either way as V8 and PGlite size their heaps; a leak
+ * of 20 KB per request (a request's body, say) would add about 160 MB.
+ */
+const MAX_RSS_GROWTH_BYTES = 150 * 1_048_576;
 
 /** Signs in the first owner with the link the server logged, as the dashboard does. */
 async function signIn(server: ProductionServer): Promise<{ cookie: string; csrfToken: string }> {
