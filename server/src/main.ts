@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
@@ -8,6 +8,7 @@ import { migrate, openDatabase } from './db/database.js';
 import { createMailer } from './features/accounts/mailer.js';
 import { loadSessionSecret } from './features/accounts/session-tokens.js';
 import { ensureFirstProject } from './features/projects/first-project.js';
+import { closeHttp, requestIds, trackRequests } from './http/graceful-close.js';
 import { createLogger } from './logger.js';
 import { attachRealtime } from './realtime/realtime-server.js';
 
@@ -81,61 +82,6 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
-}
-
-/** The requests a server has received and not yet answered, and how to wind them down. */
-interface RequestTracker {
-  /** Unanswered requests and their responses (kept up to date). */
-  readonly inFlight: Map<IncomingMessage, ServerResponse>;
-  /**
-   * From now on every answer says `Connection: close`, those in flight included: a keep-alive
-   * client would otherwise send its next request on the same connection, which then never
-   * becomes idle, and the shutdown would wait for its timeout.
-   */
-  drain(): void;
-}
-
-function trackRequests(server: Server): RequestTracker {
-  const inFlight = new Map<IncomingMessage, ServerResponse>();
-  let draining = false;
-  const closeAfter = (res: ServerResponse) => {
-    if (!res.headersSent) res.setHeader('connection', 'close');
-  };
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    inFlight.set(req, res);
-    res.once('close', () => inFlight.delete(req));
-    if (draining) closeAfter(res);
-  });
-  return {
-    inFlight,
-    drain: () => {
-      draining = true;
-      for (const res of inFlight.values()) closeAfter(res);
-    },
-  };
-}
-
-/** The request IDs (see `http/request-log.ts`) of `requests`, for the shutdown's log lines. */
-const requestIds = (requests: Map<IncomingMessage, ServerResponse>): string[] =>
-  [...requests.keys()].map((req) => String((req as IncomingMessage & { id?: unknown }).id ?? '?'));
-
-/**
- * Stops accepting connections, closes idle keep-alive ones, and resolves when the requests in
- * flight have been answered, or after `timeoutMs`, when the remaining connections are cut
- * (`onTimeout` is called first).
- */
-function closeHttp(server: Server, timeoutMs: number, onTimeout: () => void): Promise<void> {
-  return new Promise((resolve) => {
-    const deadline = setTimeout(() => {
-      onTimeout();
-      server.closeAllConnections();
-    }, timeoutMs);
-    server.close(() => {
-      clearTimeout(deadline);
-      resolve();
-    });
-    server.closeIdleConnections();
-  });
 }
 
 /**
