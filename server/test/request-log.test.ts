@@ -32,6 +32,9 @@ beforeAll(async () => {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
+  app.get('/api/projects', (_req, res) => {
+    res.json({ projects: [] });
+  });
   const http = createServer(app);
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
@@ -40,17 +43,19 @@ beforeAll(async () => {
 afterAll(() => close());
 
 describe('the request log', () => {
-  it('logs successful SDK requests at debug, refused ones and the rest at info', async () => {
+  it('logs successful SDK requests and probes at debug, refused ones and the rest at info', async () => {
     await fetch(`${url}/v1/events?token=secret`, { method: 'POST' });
     await fetch(`${url}/v1/config`);
     await fetch(`${url}/healthz`);
+    await fetch(`${url}/api/projects`);
     const levels = Object.fromEntries(
       lines.map((l) => [`${l.req?.path} ${l.res?.statusCode}`, l.level]),
     );
     expect(levels).toEqual({
       '/v1/events 200': 20,
       '/v1/config 401': 30,
-      '/healthz 200': 30,
+      '/healthz 200': 20,
+      '/api/projects 200': 30,
     });
     expect(JSON.stringify(lines)).not.toContain('secret');
   });
