@@ -16,7 +16,7 @@ import { countBatches, metricsEndpoint } from './http/metrics.js';
 import { openApiRouter } from './http/openapi.js';
 import { requestLog } from './http/request-log.js';
 import { sdkScript } from './http/sdk-script.js';
-import { rejectUnstorableText } from './http/storable-text.js';
+import { rejectUnstorableText, requireUtf8Body } from './http/storable-text.js';
 import { limitPerIp, limitPerProject, requireAllowedOrigin, sdkCors } from './http/v1-guards.js';
 
 export interface AppOptions {
@@ -68,7 +68,7 @@ export function createApp(services: Services, options: AppOptions): Express {
 
   // sendBeacon posts text/plain (no CORS preflight): it is parsed as JSON like application/json.
   const sdkTypes = ['application/json', 'text/plain'];
-  const json = express.json({ limit: MAX_BODY_BYTES, type: sdkTypes });
+  const json = express.json({ limit: MAX_BODY_BYTES, type: sdkTypes, verify: requireUtf8Body });
 
   const v1 = express.Router();
   v1.use('/events', countBatches(services.metrics));
@@ -96,7 +96,7 @@ export function createApp(services: Services, options: AppOptions): Express {
   app.use(
     '/api',
     requireContentType(['application/json']),
-    express.json({ limit: MAX_BODY_BYTES }),
+    express.json({ limit: MAX_BODY_BYTES, verify: requireUtf8Body }),
     rejectUnstorableText,
     requireCaller(services.projects, services.accounts),
   );

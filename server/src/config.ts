@@ -9,7 +9,9 @@ const positiveInt = z.coerce.number().int().positive();
 const environmentSchema = z.object({
   PORT: port.default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
-  DATABASE_URL: z.string().min(1).optional(),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' })
+    .optional(),
   VIBARIANT_DATA_DIR: z.string().min(1).default('./.vibariant/data'),
   /** The built dashboard; unset: `client/dist` of this repository. */
   VIBARIANT_DASHBOARD_DIR: z.string().min(1).optional(),
@@ -30,7 +32,7 @@ const environmentSchema = z.object({
   /** Where people reach the dashboard, for links in emails. */
   PUBLIC_URL: z.url().optional(),
   /** Outgoing mail (nodemailer URL); unset: sign-in links are written to the log. */
-  SMTP_URL: z.string().min(1).optional(),
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
   MAIL_FROM: z.string().min(3).default('Vibariant <no-reply@localhost>'),
   /** Whether webhooks may point at this machine or private networks. */
   WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).default('false'),

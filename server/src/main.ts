@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
@@ -19,8 +19,7 @@ const LOCAL_OWNER_EMAIL = 'owner@vibariant.localhost';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, config.logFormat);
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const applied = await migrate(db.knex);
+  const { db, applied } = await openAndMigrate(config);
   logger.info(
     { driver: db.driver, dataDir: db.driver === 'pglite' ? config.dataDir : undefined, applied },
     'database ready',
@@ -44,7 +43,6 @@ async function main(): Promise<void> {
       'created a first project: put projectToken in your app; apiKey (secret) is shown only now',
     );
   }
-  const welcome = await welcomeFirstOwner(services, config, logger);
 
   const server = createServer(createApp(services, config));
   const realtime = attachRealtime(server, services, { redisUrl: config.redisUrl });
@@ -52,10 +50,9 @@ async function main(): Promise<void> {
   server.requestTimeout = 30_000;
   server.headersTimeout = 20_000;
   const requests = trackRequests(server);
-  server.listen(config.port, config.host, () => {
-    logger.info({ url: config.publicUrl }, `Vibariant is running at ${config.publicUrl}`);
-    welcome?.();
-  });
+  await listen(server, config);
+  logger.info({ url: config.publicUrl }, `Vibariant is running at ${config.publicUrl}`);
+  await welcomeFirstOwner(services, config, logger);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -88,32 +85,55 @@ async function main(): Promise<void> {
  * While nobody has signed in, gives the operator a way in: an owner's invitation to the first
  * project, printed when no mail server is configured (the terminal is the mailbox), mailed to
  * OWNER_EMAIL otherwise.
- * @returns what to log once the server listens: the link, when it is printed.
  */
-async function welcomeFirstOwner(
-  services: Services,
-  config: Config,
-  logger: Logger,
-): Promise<(() => void) | undefined> {
+async function welcomeFirstOwner(services: Services, config: Config, logger: Logger) {
   if (config.smtpUrl && !config.ownerEmail) {
     if (!(await services.accounts.hasUsers())) {
       logger.info(
         'nobody has signed in yet: set OWNER_EMAIL, or run `npm run vibariant -- invite --project <id> --email <you> --role owner`',
       );
     }
-    return undefined;
+    return;
   }
   const invitation = await services.team.inviteFirstOwner(config.ownerEmail ?? LOCAL_OWNER_EMAIL);
-  if (!invitation) return undefined;
+  if (!invitation) return;
   if (config.smtpUrl) {
     logger.info({ email: invitation.email }, 'sent the first owner an invitation');
-    return undefined;
-  }
-  return () =>
+  } else {
     logger.info(
       { signInLink: invitation.link, email: invitation.email, expiresAt: invitation.expiresAt },
       `Sign in as the first owner (${invitation.email}): open ${invitation.link}`,
     );
+  }
+}
+
+/**
+ * Opens the configured database and applies pending migrations.
+ * @throws Error naming DATABASE_URL when PostgreSQL cannot be reached or refuses the connection.
+ */
+async function openAndMigrate(config: Config) {
+  try {
+    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    return { db, applied: await migrate(db.knex) };
+  } catch (error) {
+    if (!config.databaseUrl) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`cannot use the database at DATABASE_URL: ${reason}`);
+  }
+}
+
+/**
+ * Starts listening on HOST:PORT.
+ * @throws Error naming HOST and PORT when the address is taken or not this machine's.
+ */
+function listen(server: Server, config: Config): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const why = error.code === 'EADDRINUSE' ? 'the port is in use' : error.message;
+      reject(new Error(`cannot listen on HOST ${config.host}, PORT ${config.port}: ${why}`));
+    });
+    server.listen(config.port, config.host, () => resolve());
+  });
 }
 
 main().catch((error: unknown) => {

@@ -25,6 +25,8 @@ describe('configuration', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/^Invalid configuration: PORT: /);
     expect(() => loadConfig({ JWT_SECRET: 'short' })).toThrow(/JWT_SECRET: /);
     expect(() => loadConfig({ OWNER_EMAIL: 'me' })).toThrow(/OWNER_EMAIL: /);
+    expect(() => loadConfig({ SMTP_URL: 'garbage' })).toThrow(/SMTP_URL: must be an smtp:/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x@db/x' })).toThrow(/DATABASE_URL: must be/);
     expect(() => loadConfig({ GITHUB_CLIENT_ID: 'x' })).toThrow(
       /GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET/,
     );

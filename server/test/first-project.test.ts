@@ -31,3 +31,18 @@ it('creates one working project on an empty database, and none afterwards', asyn
   expect(await ensureFirstProject(services.projects)).toBeNull();
   expect(await services.projects.listProjects()).toHaveLength(1);
 });
+
+it("invites a first owner while nobody has signed in, without revoking another start's link", async () => {
+  const first = await services.team.inviteFirstOwner('Owner@Example.com');
+  const second = await services.team.inviteFirstOwner('owner@example.com');
+  expect(first).toMatchObject({ email: 'owner@example.com' });
+  const tokenOf = (link: string | undefined) => new URL(link ?? '').searchParams.get('token');
+  const signedIn = await services.accounts.signInWithLink(tokenOf(first?.link));
+  expect(signedIn.joinedProjectId).toBe(first?.projectId);
+  expect(await services.accounts.roleOf(first!.projectId, signedIn.user.id)).toBe('owner');
+  // The other start's link still works; and now that someone is in, no more links.
+  expect((await services.accounts.signInWithLink(tokenOf(second?.link))).user.id).toBe(
+    signedIn.user.id,
+  );
+  expect(await services.team.inviteFirstOwner('owner@example.com')).toBeNull();
+});

@@ -2,7 +2,7 @@ import cases from '@vibariant/sdk/assignment-cases.json' with { type: 'json' };
 import { isValidExperimentKey } from '@vibariant/sdk/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../src/features/projects/credentials.js';
-import { startTestServer, type TestServer } from './support/test-server.js';
+import { BROWSER_USER_AGENT, startTestServer, type TestServer } from './support/test-server.js';
 
 let server: TestServer;
 let token: string;
@@ -232,5 +232,39 @@ describe('rate limits', () => {
     } finally {
       await perIp.close();
     }
+  });
+});
+
+describe('bodies that are not UTF-8', () => {
+  it('refuses them with 400 on body, where decoding would merge two event IDs', async () => {
+    const events = (a: string, b: string) =>
+      Buffer.concat([
+        Buffer.from('{"events":[{"type":"exposure","id":"'),
+        Buffer.from(a, 'latin1'),
+        Buffer.from('","visitorId":"u1","experiment":"utf8","variant":"a","variants":["a","b"]},'),
+        Buffer.from('{"type":"exposure","id":"'),
+        Buffer.from(b, 'latin1'),
+        Buffer.from('","visitorId":"u2","experiment":"utf8","variant":"b","variants":["a","b"]}]}'),
+      ]);
+    for (const path of ['/v1/events', '/v1/assign']) {
+      const res = await fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: {
+          ...auth(),
+          'content-type': 'application/json',
+          'user-agent': BROWSER_USER_AGENT,
+        },
+        body: events('\xff', '\xfe'),
+      });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: { details: unknown } };
+      expect(body.error.details).toEqual({ field: 'body' });
+    }
+    // The same bytes as UTF-8 text are two events.
+    const ok = await server.ingest(
+      token,
+      JSON.parse(events('\xc3\xbf', '\xc3\xbe').toString()).events,
+    );
+    expect(ok.accepted).toBe(2);
   });
 });

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { RequestHandler } from 'express';
 import { isStorableText } from '../contracts/events.js';
 import { ValidationError } from '../errors/app-error.js';
@@ -36,3 +37,13 @@ export const rejectUnstorableText: RequestHandler = (req, _res, next) => {
   }
   next();
 };
+
+/**
+ * For the JSON parsers' `verify` option: refuses a body that is not valid UTF-8 with a 400 on
+ * `body`, before parsing would turn each bad byte into U+FFFD (and two different IDs into the
+ * same one).
+ * @throws ValidationError (400, field `body`).
+ */
+export function requireUtf8Body(_req: unknown, _res: unknown, body: Buffer): void {
+  if (!isUtf8(body)) throw new ValidationError('body', 'The request body must be valid UTF-8');
+}

@@ -10,6 +10,7 @@ import {
   REFRESH_COOKIE,
   setSessionCookies,
 } from '../../http/session-cookies.js';
+import { requireUtf8Body } from '../../http/storable-text.js';
 import type { AccountService } from './account-service.js';
 import { GitHubOAuth } from './github-oauth.js';
 import { OAUTH_ATTEMPT_TTL_MS, sameSecret } from './session-tokens.js';
@@ -49,7 +50,7 @@ const addressOf = (req: Request): string => {
  */
 export function authRouter(accounts: AccountService, options: AuthRouterOptions): Router {
   const router = Router();
-  const json = express.json({ limit: 16_384 });
+  const json = express.json({ limit: 16_384, verify: requireUtf8Body });
   const form = express.urlencoded({ extended: false, limit: 16_384 });
 
   const perIp = rateLimit({

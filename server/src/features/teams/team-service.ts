@@ -32,6 +32,7 @@ export class TeamService {
   /**
    * While nobody has signed in yet, invites `email` as an owner of the oldest project: the way
    * into a fresh install (its link is printed at start-up when no mail server is configured).
+   * Earlier links stay valid (another server, or an earlier start, may have printed them).
    * @returns the invitation and its link, or null once a user exists or when there is no project.
    * @throws ValidationError (400, field `email`) when `email` is not an email address.
    */
@@ -41,8 +42,15 @@ export class TeamService {
     if (await this.accounts.hasUsers()) return null;
     const [oldest] = await this.projects.listProjects();
     if (!oldest) return null;
-    const { invitation, link } = await this.invite(oldest.id, null, { email, role: 'owner' });
-    return { projectId: oldest.id, email: invitation.email, expiresAt: invitation.expiresAt, link };
+    const input = parseInput(invitationInput, { email, role: 'owner' });
+    const { expiresAt, link } = await this.accounts.invite({
+      projectId: oldest.id,
+      projectName: oldest.name,
+      email: input.email,
+      role: 'owner',
+      invitedBy: null,
+    });
+    return { projectId: oldest.id, email: input.email, expiresAt, link };
   }
 
   /** The members, oldest first, and the invitations still open. */
