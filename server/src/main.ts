@@ -8,6 +8,7 @@ import { migrate, openDatabase } from './db/database.js';
 import { createMailer } from './features/accounts/mailer.js';
 import { loadSessionSecret } from './features/accounts/session-tokens.js';
 import { ensureFirstProject } from './features/projects/first-project.js';
+import { answerClientErrors } from './http/client-errors.js';
 import { closeHttp, requestIds, trackRequests } from './http/graceful-close.js';
 import { createLogger } from './logger.js';
 import { attachRealtime } from './realtime/realtime-server.js';
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
   server.requestTimeout = 30_000;
   server.headersTimeout = 20_000;
   const requests = trackRequests(server);
+  answerClientErrors(server);
   await listen(server, config);
   logger.info({ url: config.publicUrl }, `Vibariant is running at ${config.publicUrl}`);
   await welcomeFirstOwner(services, config, logger);

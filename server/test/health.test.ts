@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { healthRouter } from '../src/http/health.js';
@@ -95,5 +96,35 @@ describe('metrics', () => {
     expect(sample(text, 'vibariant_event_batch_duration_seconds_count')).toBe(2);
     expect(sample(text, 'vibariant_decision_recompute_duration_seconds_count')).toBeGreaterThan(0);
     expect(sample(text, 'vibariant_process_resident_memory_bytes')).toBeGreaterThan(0);
+  });
+});
+
+describe("requests Node's parser refuses", () => {
+  /** Sends `raw` over a new connection and returns all the server answers before it closes. */
+  const exchange = (raw: string) =>
+    new Promise<string>((resolve, reject) => {
+      const { port } = new URL(server.url);
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write(raw));
+      let answer = '';
+      socket.on('data', (chunk) => {
+        answer += chunk.toString();
+      });
+      socket.on('end', () => resolve(answer));
+      socket.on('error', reject);
+    });
+
+  it('answers them in the API error shape: 431 for huge headers, 400 for the rest', async () => {
+    const huge = await exchange(
+      `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(70_000)}\r\n\r\n`,
+    );
+    expect(huge).toMatch(/^HTTP\/1\.1 431 /);
+    expect(JSON.parse(huge.slice(huge.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      error: { code: 'headers_too_large', details: { field: 'headers' } },
+    });
+    const garbled = await exchange('NOT HTTP AT ALL\r\n\r\n');
+    expect(garbled).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(garbled.slice(garbled.indexOf('\r\n\r\n') + 4)).error.code).toBe(
+      'bad_request',
+    );
   });
 });

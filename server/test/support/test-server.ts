@@ -8,6 +8,7 @@ import { type AccountOptions, createServices, type Services } from '../../src/co
 import type { Database } from '../../src/db/database.js';
 import type { IngestOutcome } from '../../src/features/ingestion/ingestion-service.js';
 import type { WebhookOptions } from '../../src/features/webhooks/webhook-service.js';
+import { answerClientErrors } from '../../src/http/client-errors.js';
 import { attachRealtime } from '../../src/realtime/realtime-server.js';
 import { createTestDatabase } from './test-database.js';
 
@@ -66,6 +67,7 @@ async function listen(
   realtime?: Services,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer(app);
+  answerClientErrors(server);
   const realtimeLayer = realtime ? attachRealtime(server, realtime) : undefined;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -42,7 +42,7 @@ export function HistoryChart(props: {
           {
             values: (_u, ticks) => ticks.map(props.format),
             // As wide as its longest label.
-            size: (_u, values) => 16 + 7 * Math.max(4, ...(values ?? []).map((v) => v.length)),
+            size: (_u, values) => 16 + 7 * Math.max(5, ...(values ?? []).map((v) => v.length)),
           },
         ],
         series: [
