@@ -5,7 +5,7 @@ import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { AppError } from '../errors/app-error.js';
 
 /** Seconds a client is asked to wait before retrying while the database is unreachable. */
-export const DATABASE_RETRY_AFTER_SECONDS = 5;
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /** Errors from Express's body parsers carry a status and a type. */
 interface HttpParserError {

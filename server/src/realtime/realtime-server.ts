@@ -355,26 +355,26 @@ export function attachRealtime(
         );
       };
 
-    socket.on(
-      'project:join',
+    /** Joins the project's room `roomOf(projectId)`, if the credential reaches the project. */
+    const joinRoom = (roomOf: (projectId: string) => string) =>
       command<{ projectId: unknown }, Joined>(async ({ projectId }) => {
         const refused = await refusal(projectId);
         if (refused) return refused;
-        const room = projectRoom(projectId as string);
+        const room = roomOf(projectId as string);
         await socket.join(room);
         return { ok: true, room };
-      }),
-    );
-
-    socket.on(
-      'project:leave',
+      });
+    /** Leaves a project's room (no access check: leaving gives nothing away). */
+    const leaveRoom = (roomOf: (projectId: string) => string) =>
       command<{ projectId: unknown }, Joined>(async ({ projectId }) => {
         if (!isId(projectId)) return refuse('invalid', 'projectId: must be a project ID');
-        const room = projectRoom(projectId);
+        const room = roomOf(projectId);
         await socket.leave(room);
         return { ok: true, room };
-      }),
-    );
+      });
+
+    socket.on('project:join', joinRoom(projectRoom));
+    socket.on('project:leave', leaveRoom(projectRoom));
 
     socket.on(
       'experiment:join',
@@ -404,25 +404,8 @@ export function attachRealtime(
       ),
     );
 
-    socket.on(
-      'live:subscribe',
-      command<{ projectId: unknown }, Joined>(async ({ projectId }) => {
-        const refused = await refusal(projectId);
-        if (refused) return refused;
-        const room = liveRoom(projectId as string);
-        await socket.join(room);
-        return { ok: true, room };
-      }),
-    );
-    socket.on(
-      'live:unsubscribe',
-      command<{ projectId: unknown }, Joined>(async ({ projectId }) => {
-        if (!isId(projectId)) return refuse('invalid', 'projectId: must be a project ID');
-        const room = liveRoom(projectId);
-        await socket.leave(room);
-        return { ok: true, room };
-      }),
-    );
+    socket.on('live:subscribe', joinRoom(liveRoom));
+    socket.on('live:unsubscribe', leaveRoom(liveRoom));
 
     socket.on(
       'experiment:leave',
