@@ -20,7 +20,7 @@ const LOCAL_OWNER_EMAIL = 'owner@vibariant.localhost';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, config.logFormat);
-  const { db, applied } = await openAndMigrate(config);
+  const { db, applied } = await openAndMigrate(config, logger);
   logger.info(
     { driver: db.driver, dataDir: db.driver === 'pglite' ? config.dataDir : undefined, applied },
     'database ready',
@@ -37,14 +37,6 @@ async function main(): Promise<void> {
     webhooks: { allowPrivateTargets: config.webhookAllowPrivateTargets },
     decisions: { allocationIntervalMs: config.banditIntervalMs },
   });
-  const first = await ensureFirstProject(services.projects);
-  if (first) {
-    logger.info(
-      first,
-      'created a first project: put projectToken in your app; apiKey (secret) is shown only now',
-    );
-  }
-
   const server = createServer(createApp(services, config));
   const realtime = attachRealtime(server, services, { redisUrl: config.redisUrl });
   // A client that sends its body too slowly loses the connection after 30 s, not 5 minutes.
@@ -53,6 +45,15 @@ async function main(): Promise<void> {
   const requests = trackRequests(server);
   answerClientErrors(server);
   await listen(server, config);
+  // Only once listening: a start that fails (a port in use) must not show the new project's
+  // secret key just before it exits, never to show it again.
+  const first = await ensureFirstProject(services.projects);
+  if (first) {
+    logger.info(
+      first,
+      'created a first project: put projectToken in your app; apiKey (secret) is shown only now',
+    );
+  }
   logger.info({ url: config.publicUrl }, `Vibariant is running at ${config.publicUrl}`);
   await welcomeFirstOwner(services, config, logger);
 
@@ -113,9 +114,13 @@ async function welcomeFirstOwner(services: Services, config: Config, logger: Log
  * Opens the configured database and applies pending migrations.
  * @throws Error naming DATABASE_URL when PostgreSQL cannot be reached or refuses the connection.
  */
-async function openAndMigrate(config: Config) {
+async function openAndMigrate(config: Config, logger: Logger) {
   try {
-    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    const db = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      logger,
+    });
     return { db, applied: await migrate(db.knex) };
   } catch (error) {
     if (!config.databaseUrl) throw error;

@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -63,6 +65,47 @@ describe.runIf(TEST_DRIVER === 'pglite')('the first start', () => {
       expect(second.logged.some((l) => 'signInLink' in l)).toBe(false);
     } finally {
       await stopServerProcess(second.child);
+    }
+  }, 90_000);
+
+  it('names HOST and PORT when the port is taken, before making a project or a link', async () => {
+    const taken = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => taken.listen(port, '127.0.0.1', resolve));
+    const fresh = mkdtempSync(join(tmpdir(), 'vibariant-taken-'));
+    try {
+      const child = spawn(
+        process.execPath,
+        ['--conditions=source', '--import', 'tsx', 'src/main.ts'],
+        {
+          cwd: join(import.meta.dirname, '..'),
+          env: {
+            ...process.env,
+            PORT: String(port),
+            VIBARIANT_DATA_DIR: fresh,
+            LOG_FORMAT: 'json',
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+      });
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+      });
+      const code = await new Promise((resolve) => child.once('close', resolve));
+      expect(code).toBe(1);
+      expect(stderr).toContain(
+        `vibariant: cannot listen on HOST 127.0.0.1, PORT ${port}: the port is in use`,
+      );
+      expect(stdout).not.toContain('apiKey');
+      expect(stdout).not.toContain('signInLink');
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+      rmSync(fresh, { recursive: true, force: true });
     }
   }, 90_000);
 

@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import pg from 'pg';
+import type { Logger } from 'pino';
 import { migrationSource } from '../../../migrations/index.js';
 import { lockDataDir } from './data-dir-lock.js';
 
@@ -101,7 +102,21 @@ export interface DatabaseOptions {
   readonly poolMax?: number;
   /** Milliseconds to wait for a free connection before failing. */
   readonly acquireConnectionTimeout?: number;
+  /**
+   * Where knex's own warnings go (a failed connection attempt, a deprecation); unset: knex
+   * writes them to the console, outside the server's JSON log.
+   */
+  readonly logger?: Logger | undefined;
 }
+
+/** knex's log option, into `logger` at debug level: the errors themselves reach the caller. */
+const knexLog = (logger: Logger) => ({
+  warn: (message: unknown) => logger.debug({ knex: String(message) }, 'knex warning'),
+  error: (message: unknown) => logger.debug({ knex: String(message) }, 'knex error'),
+  deprecate: (method: unknown, alternative: unknown) =>
+    logger.debug({ knex: `${String(method)} is deprecated: ${String(alternative)}` }, 'knex'),
+  debug: (message: unknown) => logger.trace({ knex: message }, 'knex debug'),
+});
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -131,6 +146,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       connection: { connectionString: options.databaseUrl, types: pgTypes },
       pool: { min: 0, max: options.poolMax ?? 10 },
       acquireConnectionTimeout,
+      ...(options.logger ? { log: knexLog(options.logger) } : {}),
     });
     return {
       knex,
@@ -164,6 +180,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     dialect: 'postgres',
     connection: () => ({ pglite: instance }) as object,
     acquireConnectionTimeout,
+    ...(options.logger ? { log: knexLog(options.logger) } : {}),
   });
   return {
     knex,
